@@ -1,0 +1,1 @@
+"""Components that ship with ganbench, registered through the same hooks as plugins."""

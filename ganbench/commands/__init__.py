@@ -1,0 +1,3 @@
+"""CLI commands beyond run, list and plugins; each module has ``register(cli)``."""
+
+COMMAND_MODULES: tuple[str, ...] = ()

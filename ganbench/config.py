@@ -1,0 +1,158 @@
+"""Typed run configuration: defaults, validation, and the run id derived from it.
+
+A run is fully described by a :class:`RunConfig`. Its id hashes every field that changes
+what is trained (not where results go or how often logs are written), so the same config and
+seed always map to the same run directory: a sweep that runs again skips what finished.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from typing import Any, Literal
+
+from ganbench.errors import ConfigError
+from ganbench.options import coerce
+
+
+@dataclasses.dataclass
+class Choice:
+    """A component by name with its raw options (validated when the component is built)."""
+
+    name: str
+    options: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "options": dict(sorted(self.options.items()))}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | str) -> "Choice":
+        if isinstance(data, str):
+            return cls(data)
+        return cls(str(data["name"]), dict(data.get("options") or {}))
+
+
+@dataclasses.dataclass
+class RunConfig:
+    """Everything that defines one training run."""
+
+    arch: Choice = dataclasses.field(default_factory=lambda: Choice("dcgan"))
+    loss: Choice = dataclasses.field(default_factory=lambda: Choice("bce"))
+    stabilizers: list[Choice] = dataclasses.field(default_factory=list)
+    dataset: Choice = dataclasses.field(default_factory=lambda: Choice("digits"))
+    evaluators: list[Choice] | None = None  # None: every evaluator that applies to the data
+    data_root: str | None = None  # folder with the files of a file-based data set
+    download: bool = False  # let torchvision fetch a data set that can be downloaded
+    resolution: int = 32  # image side in pixels
+    batch_size: int = 64
+    steps: int = 1500  # G optimizer steps: the budget, equal for every variant
+    seed: int = 0
+    latent_dim: int = 100
+    latent_dist: Literal["normal", "uniform"] = "normal"
+    lr_g: float | None = None  # None: the loss's recommendation, else 2e-4 (DCGAN)
+    lr_d: float | None = None
+    beta1: float | None = None  # None: the loss's recommendation, else 0.5 (DCGAN)
+    beta2: float | None = None
+    n_critic: int | None = None  # D steps per G step; None: the loss's recommendation, else 1
+    step_mode: Literal["joint", "separate"] = "joint"  # joint: G reuses D's fake batch
+    device: str = "auto"  # auto picks cuda, then mps, then cpu
+    precision: Literal["fp32", "bf16", "fp16"] = "fp32"
+    compile: bool = False  # torch.compile the G and D forward passes
+    channels_last: bool = False
+    log_every: int = 50  # steps between metrics.jsonl lines (the only host syncs)
+    sample_every: int = 500  # steps between sample grids
+    checkpoint_every: int = 500  # steps between checkpoints
+    eval_every: int = 0  # steps between evaluations during training; 0: only at the end
+    eval_samples: int = 2000  # generated samples per evaluation
+    init_from: str | None = None  # a run directory whose weights start this run
+    results_dir: str = "runs"
+
+    # Fields that do not change what is trained, and so stay out of the run id.
+    NOT_IN_ID = ("results_dir", "log_every", "sample_every", "checkpoint_every", "eval_every",
+                 "eval_samples", "evaluators", "device", "download", "data_root")
+
+    def validate(self) -> "RunConfig":
+        """Check numbers and enumerations; raise ConfigError with one sentence."""
+        for name in ("resolution", "batch_size", "steps", "latent_dim", "log_every", "sample_every",
+                     "checkpoint_every", "eval_samples"):
+            self._require_positive(name)
+        if self.eval_every < 0:
+            raise ConfigError(f"eval_every must be 0 or positive, got {self.eval_every}.")
+        for name in ("lr_g", "lr_d", "n_critic"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ConfigError(f"{name} must be positive, got {value}.")
+        for name in ("beta1", "beta2"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value < 1:
+                raise ConfigError(f"{name} must be in [0, 1), got {value}.")
+        if self.seed < 0:
+            raise ConfigError(f"seed must be 0 or positive, got {self.seed}.")
+        for field in ("latent_dist", "step_mode", "precision"):
+            coerce(getattr(self, field), _field_type(field), field)
+        if self.precision == "fp16" and self.device == "cpu":
+            raise ConfigError("precision fp16 needs a GPU; use bf16 on the CPU.")
+        return self
+
+    def _require_positive(self, name: str) -> None:
+        value = getattr(self, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ConfigError(f"{name} must be a positive integer, got {value}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, Choice):
+                value = value.to_dict()
+            elif isinstance(value, list):
+                value = [item.to_dict() for item in value]
+            data[field.name] = value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
+        known = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown run setting {unknown[0]!r}; valid settings: {', '.join(sorted(known))}.")
+        values = dict(data)
+        for name in ("arch", "loss", "dataset"):
+            if name in values:
+                values[name] = Choice.from_dict(values[name])
+        if "stabilizers" in values:
+            values["stabilizers"] = [Choice.from_dict(item) for item in values["stabilizers"]]
+        if values.get("evaluators") is not None:
+            values["evaluators"] = [Choice.from_dict(item) for item in values["evaluators"]]
+        hints = {field.name: _field_type(field.name) for field in dataclasses.fields(cls)}
+        for name, value in list(values.items()):
+            if name not in ("arch", "loss", "dataset", "stabilizers", "evaluators"):
+                values[name] = coerce(value, hints[name], name)
+        return cls(**values)
+
+    def identity(self) -> dict[str, Any]:
+        """The fields that define what is trained."""
+        data = self.to_dict()
+        for name in self.NOT_IN_ID:
+            data.pop(name, None)
+        return data
+
+    def config_hash(self, include_seed: bool = True) -> str:
+        identity = self.identity()
+        if not include_seed:
+            identity.pop("seed")
+        text = json.dumps(identity, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+    @property
+    def run_id(self) -> str:
+        """A readable, stable name: components, seed and a hash of everything else."""
+        stabilizers = "+".join(choice.name for choice in self.stabilizers) or "none"
+        return (f"{self.arch.name}-{self.loss.name}-{self.dataset.name}-{stabilizers}"
+                f"-s{self.seed}-{self.config_hash()}")
+
+
+def _field_type(name: str) -> Any:
+    import typing
+    return typing.get_type_hints(RunConfig)[name]

@@ -1,0 +1,42 @@
+"""The Dataset component contract."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import torch
+
+from ganbench.component import Component
+from ganbench.data.source import DataSource
+from ganbench.data.spec import DataSpec
+
+
+@dataclasses.dataclass(frozen=True)
+class DataRequest:
+    """What the run asks of a dataset."""
+
+    resolution: int  # image side in pixels; ignored by vector data
+    data_root: Path | None  # where file-based data sets look; None for embedded ones
+    device: torch.device
+    seed: int
+    download: bool = False  # fetch the files when a download exists and the user asked for it
+
+
+class Dataset(Component):
+    """Gives a DataSpec and a DataSource. ``embedded`` data sets need no file and no network."""
+
+    embedded: bool = True
+    kind: str = "image"  # "image" or "vector"; shown by ``ganbench list``
+
+    @classmethod
+    def kind_label(cls) -> str:
+        return "dataset"
+
+    def load(self, request: DataRequest) -> DataSource:
+        """Read (or make) the data and return a source of batches on ``request.device``."""
+        raise NotImplementedError
+
+    def spec(self, request: DataRequest) -> DataSpec:
+        """The spec without loading the data, when cheap; defaults to loading."""
+        return self.load(request).spec

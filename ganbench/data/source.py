@@ -1,0 +1,122 @@
+"""Where training batches come from: a tensor held on the device, or a streaming loader."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import torch
+
+from ganbench.data.spec import DataSpec
+
+
+class DataSource:
+    """Batches of ``(x, y)``: x float in [-1, 1], y int64 labels or None."""
+
+    spec: DataSpec
+
+    def sample(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        raise NotImplementedError
+
+    def all_data(self, limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Up to ``limit`` real samples (for evaluators), on the source's device."""
+        raise NotImplementedError
+
+    def class_frequencies(self) -> torch.Tensor | None:
+        """Share of each class in the data, for drawing labels the way the data does."""
+        return None
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+
+class TensorSource(DataSource):
+    """A small data set held whole as one tensor on the training device.
+
+    Batches are drawn with replacement by ``torch.randint`` on that device, so the hot path
+    has no per-item Python and no host-to-device copy.
+    """
+
+    def __init__(self, spec: DataSpec, x: torch.Tensor, y: torch.Tensor | None, device: torch.device, seed: int):
+        self.spec = spec
+        self.x = x.to(device=device, dtype=torch.float32).contiguous()
+        self.y = None if y is None else y.to(device=device, dtype=torch.long)
+        self.generator = torch.Generator(device=device)
+        self.generator.manual_seed(seed)
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+    def sample(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        index = torch.randint(len(self), (batch_size,), device=self.x.device, generator=self.generator)
+        return self.x[index], None if self.y is None else self.y[index]
+
+    def all_data(self, limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        stop = len(self) if limit is None else min(limit, len(self))
+        return self.x[:stop], None if self.y is None else self.y[:stop]
+
+    def class_frequencies(self) -> torch.Tensor | None:
+        if self.y is None:
+            return None
+        counts = torch.bincount(self.y, minlength=self.spec.num_classes).float()
+        return counts / counts.sum()
+
+    def state_dict(self) -> dict:
+        return {"generator": self.generator.get_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        if "generator" in state:
+            self.generator.set_state(state["generator"])
+
+
+class StreamingSource(DataSource):
+    """A large data set read through a DataLoader, reshuffled every pass."""
+
+    def __init__(self, spec: DataSpec, dataset: torch.utils.data.Dataset, device: torch.device, seed: int,
+                 workers: int = 2):
+        self.spec = spec
+        self.dataset = dataset
+        self.device = device
+        self.seed = seed
+        self.workers = workers
+        self.epoch = 0
+        self.batch_size = 0
+        self._iterator: Iterator | None = None
+
+    def _loader(self, batch_size: int) -> Iterator:
+        generator = torch.Generator()
+        generator.manual_seed(self.seed + self.epoch)
+        loader = torch.utils.data.DataLoader(
+            self.dataset, batch_size=batch_size, shuffle=True, drop_last=True, generator=generator,
+            num_workers=self.workers, pin_memory=self.device.type == "cuda", persistent_workers=False)
+        return iter(loader)
+
+    def sample(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        if self._iterator is None or batch_size != self.batch_size:
+            self.batch_size = batch_size
+            self._iterator = self._loader(batch_size)
+        try:
+            x, y = next(self._iterator)
+        except StopIteration:
+            self.epoch += 1
+            self._iterator = self._loader(batch_size)
+            x, y = next(self._iterator)
+        x = x.to(self.device, non_blocking=True)
+        y = y.to(self.device, non_blocking=True) if self.spec.labelled else None
+        return x, y
+
+    def all_data(self, limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        count = len(self.dataset) if limit is None else min(limit, len(self.dataset))
+        items = [self.dataset[i] for i in range(count)]
+        x = torch.stack([item[0] for item in items]).to(self.device)
+        y = torch.tensor([int(item[1]) for item in items], device=self.device) if self.spec.labelled else None
+        return x, y
+
+    def state_dict(self) -> dict:
+        return {"epoch": self.epoch}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.epoch = int(state.get("epoch", 0))
+        self._iterator = None

@@ -1,0 +1,1 @@
+"""The training engine: set-up, the adversarial step, the loop, checkpoints."""

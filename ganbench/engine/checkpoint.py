@@ -1,0 +1,84 @@
+"""Checkpoints: everything needed to continue a run exactly where it stopped.
+
+A checkpoint holds the models, the optimizers, every stabilizer's state (EMA weights), the
+global, latent and data RNG states, the step and the images seen. It is written atomically and
+read with ``torch.load(weights_only=True)``, so a checkpoint someone shared cannot run code.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganbench.errors import CheckpointError
+from ganbench.results.atomic import write_with
+
+FORMAT = 1
+
+
+def capture_state(setup: Any, step: int, images: int) -> dict[str, Any]:
+    rng = {"torch": torch.get_rng_state(), "latent": setup.latent.state_dict(), "data": setup.source.state_dict()}
+    if setup.device.type == "cuda":
+        rng["cuda"] = torch.cuda.get_rng_state(setup.device)
+    return {
+        "format": FORMAT,
+        "run_id": setup.config.run_id,
+        "step": step,
+        "images": images,
+        "generator": setup.generator.state_dict(),
+        "discriminator": setup.discriminator.state_dict(),
+        "opt_g": setup.opt_g.state_dict(),
+        "opt_d": setup.opt_d.state_dict(),
+        "stabilizers": {stabilizer.name: stabilizer.state_dict() for stabilizer in setup.stabilizers},
+        "rng": rng,
+    }
+
+
+def restore_state(setup: Any, state: dict[str, Any]) -> tuple[int, int]:
+    """Load a captured state into ``setup``; returns (step, images)."""
+    if state.get("format") != FORMAT:
+        raise CheckpointError(f"checkpoint format {state.get('format')!r} is not supported (expected {FORMAT}).")
+    setup.generator.load_state_dict(state["generator"])
+    setup.discriminator.load_state_dict(state["discriminator"])
+    setup.opt_g.load_state_dict(state["opt_g"])
+    setup.opt_d.load_state_dict(state["opt_d"])
+    for stabilizer in setup.stabilizers:
+        stabilizer.load_state_dict(state["stabilizers"].get(stabilizer.name, {}))
+    torch.set_rng_state(state["rng"]["torch"])
+    if "cuda" in state["rng"] and setup.device.type == "cuda":
+        torch.cuda.set_rng_state(state["rng"]["cuda"], setup.device)
+    setup.latent.load_state_dict(state["rng"]["latent"])
+    setup.source.load_state_dict(state["rng"]["data"])
+    return int(state["step"]), int(state["images"])
+
+
+def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    write_with(path, lambda temporary: torch.save(state, temporary))
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """Read a checkpoint safely; any problem is one CheckpointError sentence naming the file."""
+    if not path.exists():
+        raise CheckpointError(f"no checkpoint at {str(path)!r}.")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise CheckpointError(
+            f"{str(path)!r} needs arbitrary unpickling to load, which could run code; ganbench refuses it.") from None
+    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as error:
+        raise CheckpointError(f"checkpoint {str(path)!r} is corrupt or truncated ({type(error).__name__}).") from None
+    if not isinstance(state, dict) or "generator" not in state:
+        raise CheckpointError(f"{str(path)!r} is not a ganbench checkpoint.")
+    return state
+
+
+def checkpoint_path_of(source: Path) -> Path:
+    """A run directory's last checkpoint, or the file itself."""
+    source = Path(source)
+    if source.is_dir():
+        return source / "checkpoints" / "last.pt"
+    return source

@@ -1,0 +1,101 @@
+"""One run, start to finish: validate, create or resume the run directory, train, evaluate,
+write result.json. This is the library entry point that ``ganbench run`` and sweeps call."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from ganbench.config import RunConfig
+from ganbench.engine.checkpoint import load_checkpoint, restore_state
+from ganbench.engine.environment import describe_environment
+from ganbench.engine.loop import TrainingOutcome, train
+from ganbench.engine.setup import Setup, prepare
+from ganbench.evaluate.runner import evaluate
+from ganbench.results.atomic import write_json
+from ganbench.results.run_dir import RunDir
+
+FINISHED = ("finished", "diverged")
+
+
+@dataclasses.dataclass
+class RunReport:
+    """What ``run`` did: the directory, its result, and whether it trained or only found it done."""
+
+    path: Path
+    result: dict[str, Any]
+    skipped: bool = False
+    resumed_from: int = 0
+
+
+def run(config: RunConfig, show_progress: bool = True, restart: bool = False) -> RunReport:
+    """Train ``config`` into ``results_dir/run_id``; a finished run is returned, an interrupted one resumed."""
+    setup = prepare(config)  # every user error surfaces here, before any file exists
+    run_dir = RunDir(Path(config.results_dir) / config.run_id)
+    if restart and run_dir.path.exists():
+        shutil.rmtree(run_dir.path)
+    existing = run_dir.read_result()
+    if existing is not None and existing.get("status") in FINISHED:
+        return RunReport(run_dir.path, existing, skipped=True)
+    started = time.perf_counter()
+    start_step, start_images = resume_or_start(setup, run_dir)
+    outcome = train(setup, run_dir, start_step, start_images, show_progress=show_progress)
+    result = finish(setup, run_dir, outcome, start_images, time.perf_counter() - started)
+    return RunReport(run_dir.path, result, resumed_from=start_step)
+
+
+def resume_or_start(setup: Setup, run_dir: RunDir) -> tuple[int, int]:
+    """Continue from the last checkpoint when there is one; otherwise start a clean directory."""
+    if run_dir.checkpoint.exists():
+        step, images = restore_state(setup, load_checkpoint(run_dir.checkpoint))
+        run_dir.truncate_metrics(step)
+        return step, images
+    if run_dir.path.exists():  # a run that died before its first checkpoint: start it over
+        shutil.rmtree(run_dir.path)
+    run_dir.path.mkdir(parents=True)
+    run_dir.samples.mkdir()
+    run_dir.checkpoints.mkdir()
+    write_json(run_dir.config, {"run_id": setup.config.run_id, "group": setup.config.config_hash(include_seed=False),
+                                **setup.config.to_dict()})
+    return 0, 0
+
+
+def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, start_images: int,
+           wall_seconds: float) -> dict[str, Any]:
+    """Evaluate a finished run and write result.json, atomically and last."""
+    config = setup.config
+    evaluation = None
+    if outcome.status == "finished":
+        evaluation = evaluate(setup, run_dir.path, run_dir.read_metrics())
+    trained_images = outcome.images - start_images
+    result = {
+        "run_id": config.run_id,
+        "group": config.config_hash(include_seed=False),
+        "status": outcome.status,
+        "arch": config.arch.name, "loss": config.loss.name, "dataset": config.dataset.name,
+        "stabilizers": [choice.name for choice in config.stabilizers] or ["none"],
+        "seed": config.seed,
+        "steps": outcome.step,
+        "budget": {"steps": config.steps, "images": config.steps * config.batch_size * setup.settings.n_critic,
+                   "batch_size": config.batch_size, "n_critic": setup.settings.n_critic},
+        "images_seen": outcome.images,
+        "wall_time_s": round(wall_seconds, 3),
+        "train_time_s": round(outcome.train_seconds, 3),
+        "img_per_s": round(trained_images / outcome.train_seconds, 1) if outcome.train_seconds else None,
+        "final": outcome.last_row,
+        "metrics": evaluation.metrics if evaluation else {},
+        "directions": evaluation.directions if evaluation else {},
+        "protocol": evaluation.protocol if evaluation else {},
+        "eval_time_s": round(evaluation.seconds, 3) if evaluation else None,
+        "evaluations": outcome.evaluations,
+        "diverged_at": outcome.diverged_at,
+        "last_good_checkpoint": str(run_dir.checkpoint) if run_dir.checkpoint.exists() else None,
+        "optimizer": {"lr_g": setup.settings.lr_g, "lr_d": setup.settings.lr_d,
+                      "betas": list(setup.settings.betas), "n_critic": setup.settings.n_critic},
+        "environment": describe_environment(setup.device, config.precision),
+    }
+    write_json(run_dir.result, result)
+    return result

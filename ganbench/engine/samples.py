@@ -1,0 +1,93 @@
+"""Sample grids from fixed latent vectors, and the batched sampler evaluators use."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import torch
+from PIL import Image, ImageDraw
+
+from ganbench.architecture import finest
+from ganbench.engine.latent import draw_latent
+from ganbench.evaluate.evaluator import quantize
+from ganbench.results.atomic import write_with
+
+GRID_SEED = 20_161_118  # the same latent vectors for every run, so grids compare side by side
+
+
+class FixedLatents:
+    """The latent vectors (and labels: one row per class) behind every sample grid of a run."""
+
+    def __init__(self, count: int, latent_dim: int, distribution: str, num_classes: int,
+                 conditional: bool, device: torch.device) -> None:
+        generator = torch.Generator(device=device)
+        generator.manual_seed(GRID_SEED)
+        if conditional and 0 < num_classes <= 16:
+            columns = max(1, count // num_classes)
+            count = columns * num_classes
+            self.labels = torch.arange(num_classes, device=device).repeat_interleave(columns)
+            self.columns = columns
+        elif conditional:
+            self.labels = torch.randint(num_classes, (count,), device=device, generator=generator)
+            self.columns = int(math.sqrt(count))
+        else:
+            self.labels = None
+            self.columns = int(math.sqrt(count))
+        self.z = draw_latent(count, latent_dim, distribution, device, generator)
+
+
+@torch.no_grad()
+def generate(generator: torch.nn.Module, z: torch.Tensor, labels: torch.Tensor | None,
+             batch_size: int = 500) -> torch.Tensor:
+    """Full-resolution samples in eval mode, batch by batch, as float32."""
+    was_training = generator.training
+    generator.eval()
+    try:
+        outputs = [finest(generator(z[i:i + batch_size], None if labels is None else labels[i:i + batch_size])).float()
+                   for i in range(0, z.shape[0], batch_size)]
+    finally:
+        generator.train(was_training)
+    return torch.cat(outputs)
+
+
+def save_grid(samples: torch.Tensor, columns: int, path: Path, real: torch.Tensor | None = None) -> None:
+    """A PNG: an image grid, or for 2-D vector data a scatter plot over the real points."""
+    if samples.dim() == 2:
+        picture = scatter_picture(samples, real)
+    else:
+        picture = image_grid(samples, columns)
+    write_with(path, lambda temporary: picture.save(temporary, format="PNG"))
+
+
+def image_grid(images: torch.Tensor, columns: int, padding: int = 2) -> Image.Image:
+    """uint8 tiles on a dark background; one row per ``columns`` images."""
+    tiles = quantize(images).cpu()
+    count, channels, height, width = tiles.shape
+    rows = math.ceil(count / columns)
+    canvas = torch.full((channels, rows * (height + padding) + padding, columns * (width + padding) + padding),
+                        32, dtype=torch.uint8)
+    for index in range(count):
+        top = padding + (index // columns) * (height + padding)
+        left = padding + (index % columns) * (width + padding)
+        canvas[:, top:top + height, left:left + width] = tiles[index]
+    array = canvas.permute(1, 2, 0).numpy()
+    picture = Image.fromarray(array[:, :, 0] if channels == 1 else array[:, :, :3])
+    scale = max(1, 256 // max(height, 1))  # small images are enlarged so a person can see them
+    return picture.resize((picture.width * min(scale, 8), picture.height * min(scale, 8)), Image.NEAREST)
+
+
+def scatter_picture(points: torch.Tensor, real: torch.Tensor | None, size: int = 400) -> Image.Image:
+    """Generated 2-D points (red) over real ones (grey), on the square [-1.2, 1.2]^2."""
+    picture = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(picture)
+
+    def plot(data: torch.Tensor, colour: str) -> None:
+        pixels = ((data[:, :2].float().cpu().clamp(-1.2, 1.2) + 1.2) / 2.4 * (size - 1)).tolist()
+        for x, y in pixels:
+            draw.ellipse((x - 1.5, size - 1 - y - 1.5, x + 1.5, size - 1 - y + 1.5), fill=colour)
+
+    if real is not None:
+        plot(real, "#b0b0b0")
+    plot(points, "#d62728")
+    return picture

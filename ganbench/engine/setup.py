@@ -1,0 +1,161 @@
+"""Turn a RunConfig into everything a run needs, validating it all before any file is written."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ganbench import plugins
+from ganbench.architecture import Architecture, BuildRequest, Discriminator, Generator, Neck
+from ganbench.config import Choice, RunConfig
+from ganbench.data.dataset import DataRequest, Dataset
+from ganbench.data.source import DataSource
+from ganbench.data.spec import DataSpec
+from ganbench.engine.device import resolve_device
+from ganbench.engine.latent import LatentSampler
+from ganbench.errors import CheckpointError, ConfigError, DataError, Incompatible
+from ganbench.evaluate.evaluator import Evaluator
+from ganbench.loss import Loss, OptimizerSettings, Penalty
+from ganbench.registry import Registry
+from ganbench.stabilizer import Stabilizer
+
+DEFAULT_SETTINGS = OptimizerSettings()  # DCGAN: Adam lr 2e-4, betas (0.5, 0.999)
+
+
+@dataclasses.dataclass
+class Setup:
+    """A validated, built run: components, models, optimizers and data, ready to train."""
+
+    config: RunConfig
+    device: torch.device
+    spec: DataSpec
+    source: DataSource
+    architecture: Architecture
+    loss: Loss
+    stabilizers: list[Stabilizer]
+    evaluators: list[Evaluator]
+    generator: Generator
+    discriminator: Discriminator
+    settings: OptimizerSettings
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    latent: LatentSampler
+    conditional: bool
+    penalties: list[Penalty]
+
+    def sampling_generator(self) -> Generator:
+        """The generator to sample and evaluate with: EMA weights when a stabilizer keeps them."""
+        for stabilizer in self.stabilizers:
+            alternative = stabilizer.sampling_generator(self.generator)
+            if alternative is not None:
+                return alternative
+        return self.generator
+
+
+def prepare(config: RunConfig, registry: Registry | None = None) -> Setup:
+    """Validate ``config`` and build everything; raises a GanbenchError, writes no file."""
+    config.validate()
+    registry = registry or plugins.registry()
+    architecture = registry.create("architecture", config.arch.name, config.arch.options)
+    loss = registry.create("loss", config.loss.name, config.loss.options)
+    stabilizers = create_stabilizers(registry, config.stabilizers)
+    dataset = registry.create("dataset", config.dataset.name, config.dataset.options)
+    device = resolve_device(config.device)
+    source = load_data(dataset, config, device)
+    spec = source.spec
+    architecture.check(spec)
+    for stabilizer in stabilizers:
+        stabilizer.check(loss, architecture, spec, stabilizers)
+    evaluators = choose_evaluators(registry, config.evaluators, spec)
+    conditional = architecture.uses_labels(spec)
+    generator, discriminator = build_models(config, architecture, loss, stabilizers, spec, conditional, device)
+    settings = optimizer_settings(config, loss, stabilizers)
+    opt_g, opt_d = make_optimizers(generator, discriminator, settings, device)
+    latent = LatentSampler(config.latent_dim, config.latent_dist, device, seed=config.seed + 1,
+                           class_frequencies=source.class_frequencies() if conditional else None)
+    penalties = list(loss.penalties()) + [p for stabilizer in stabilizers for p in stabilizer.penalties()]
+    setup = Setup(config, device, spec, source, architecture, loss, stabilizers, evaluators, generator,
+                  discriminator, settings, opt_g, opt_d, latent, conditional, penalties)
+    if config.init_from:
+        load_initial_weights(setup, Path(config.init_from))
+    return setup
+
+
+def create_stabilizers(registry: Registry, choices: list[Choice]) -> list[Stabilizer]:
+    """Stabilizers in the order they act: by their ``order``, then as the user listed them."""
+    names = [choice.name for choice in choices]
+    for name in names:
+        if names.count(name) > 1:
+            raise Incompatible(f"stabilizer {name!r} is given twice; give it once, with the options you want.")
+    if "none" in names and len(names) > 1:
+        raise Incompatible("stabilizer 'none' is the baseline and cannot be combined with other stabilizers.")
+    created = [registry.create("stabilizer", choice.name, choice.options) for choice in choices]
+    return sorted(created, key=lambda stabilizer: stabilizer.order)
+
+
+def load_data(dataset: Dataset, config: RunConfig, device: torch.device) -> DataSource:
+    root = Path(config.data_root).expanduser() if config.data_root else None
+    if root is not None and not root.exists() and not config.download:
+        raise DataError(f"data root {str(root)!r} does not exist.")
+    request = DataRequest(resolution=config.resolution, data_root=root, device=device, seed=config.seed,
+                          download=config.download)
+    return dataset.load(request)
+
+
+def choose_evaluators(registry: Registry, choices: list[Choice] | None, spec: DataSpec) -> list[Evaluator]:
+    if choices is not None:
+        return [registry.create("evaluator", choice.name, choice.options) for choice in choices]
+    evaluators = [entry.cls() for entry in registry.entries("evaluator")]
+    return [evaluator for evaluator in evaluators if evaluator.applies_to(spec, spec.name)]
+
+
+def build_models(config: RunConfig, architecture: Architecture, loss: Loss, stabilizers: list[Stabilizer],
+                 spec: DataSpec, conditional: bool, device: torch.device) -> tuple[Generator, Discriminator]:
+    torch.manual_seed(config.seed)  # initial weights depend on the seed alone
+    neck = Neck(*[layer for stabilizer in stabilizers for layer in stabilizer.neck_layers()])
+    request = BuildRequest(spec=spec, latent_dim=config.latent_dim, neck=neck,
+                           batch_norm_in_d=not loss.needs_per_sample_critic, conditional=conditional)
+    generator, discriminator = architecture.build(request)
+    for stabilizer in stabilizers:
+        stabilizer.parametrize(generator, discriminator)
+    generator, discriminator = generator.to(device), discriminator.to(device)
+    if config.channels_last and spec.kind == "image":
+        generator = generator.to(memory_format=torch.channels_last)
+        discriminator = discriminator.to(memory_format=torch.channels_last)
+    return generator, discriminator
+
+
+def optimizer_settings(config: RunConfig, loss: Loss, stabilizers: list[Stabilizer]) -> OptimizerSettings:
+    """The loss's recommendation, then stabilizers (TTUR), then what the user set explicitly."""
+    settings = loss.recommended or DEFAULT_SETTINGS
+    for stabilizer in stabilizers:
+        settings = stabilizer.optimizer_settings(settings)
+    explicit = {"lr_g": config.lr_g, "lr_d": config.lr_d, "n_critic": config.n_critic}
+    settings = settings.replace(**{key: value for key, value in explicit.items() if value is not None})
+    beta1 = config.beta1 if config.beta1 is not None else settings.betas[0]
+    beta2 = config.beta2 if config.beta2 is not None else settings.betas[1]
+    return settings.replace(betas=(beta1, beta2))
+
+
+def make_optimizers(generator: nn.Module, discriminator: nn.Module, settings: OptimizerSettings,
+                    device: torch.device) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+    # foreach kernels update all parameters of a net in a few launches instead of one per tensor.
+    opt_g = torch.optim.Adam(generator.parameters(), lr=settings.lr_g, betas=settings.betas, foreach=True)
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=settings.lr_d, betas=settings.betas, foreach=True)
+    return opt_g, opt_d
+
+
+def load_initial_weights(setup: Setup, source: Path) -> None:
+    """Start from another run's generator and discriminator (the transfer-learning study)."""
+    from ganbench.engine.checkpoint import checkpoint_path_of, load_checkpoint
+    state = load_checkpoint(checkpoint_path_of(source))
+    for key, module in (("generator", setup.generator), ("discriminator", setup.discriminator)):
+        try:
+            module.load_state_dict(state[key])
+        except (RuntimeError, KeyError) as error:
+            first = str(error).strip().splitlines()[-1].strip() if str(error).strip() else key
+            raise CheckpointError(
+                f"cannot start from {str(source)!r}: its {key} does not match this configuration ({first}).") from None

@@ -1,0 +1,136 @@
+"""One training step: ``n_critic`` discriminator updates, then one generator update.
+
+Step modes:
+- ``joint``: the fake batch of the last D update also serves the G update (one G forward).
+- ``separate``: the G update draws a fresh latent batch and fake batch.
+D always sees real and fake in separate forward passes, so batch norm never mixes them.
+
+Everything stays on the device: the step returns a tensor of scalars and never syncs the host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import torch
+import torch.nn.functional as F
+
+from ganbench.architecture import DOutput, Images, map_images
+from ganbench.engine.device import autocast
+from ganbench.engine.setup import Setup
+from ganbench.loss import PenaltyInputs, Targets
+from ganbench.stabilizer import StepInfo
+
+SCALARS = ("d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake", "d_penalty",
+           "d_grad_norm", "g_grad_norm")
+
+
+class AdversarialStep:
+    """Runs steps of one Setup."""
+
+    def __init__(self, setup: Setup) -> None:
+        self.setup = setup
+        self.n_critic = setup.settings.n_critic
+        self.joint = setup.config.step_mode == "joint"
+        self.batch_size = setup.config.batch_size
+        self.base_targets = Targets(real=torch.ones(self.batch_size, device=setup.device),
+                                    fake=torch.zeros(self.batch_size, device=setup.device))
+        self.zero = torch.zeros((), device=setup.device)
+
+    def __call__(self, info: StepInfo) -> torch.Tensor:
+        """One step; returns the SCALARS as one tensor on the device."""
+        for critic_step in range(self.n_critic):
+            keep_graph = self.joint and critic_step == self.n_critic - 1
+            d_stats, fake, y_fake, targets = self.discriminator_step(info, keep_graph)
+        if not self.joint:
+            fake, y_fake = None, None
+        g_loss, g_norm = self.generator_step(info, fake, y_fake, targets)
+        loss_real, loss_fake, accuracy_real, accuracy_fake, penalty, d_norm = d_stats
+        return torch.stack([loss_real.float(), loss_fake.float(), g_loss.detach().float(), accuracy_real,
+                            accuracy_fake, penalty.float(), d_norm, g_norm])
+
+    # Dmain: tell real from fake.
+    def discriminator_step(self, info: StepInfo, keep_graph: bool):
+        setup = self.setup
+        x_real, y_real = setup.source.sample(self.batch_size)
+        z = setup.latent.latent(self.batch_size)
+        y_fake = setup.latent.labels(self.batch_size)
+        grad_context = contextlib.nullcontext() if keep_graph else torch.no_grad()
+        with autocast(setup.device, setup.config.precision):
+            with grad_context:
+                fake = setup.generator(z, y_fake if setup.conditional else None)
+            real_in = self.d_input(setup.discriminator.prepare_real(x_real), info)
+            fake_in = self.d_input(map_images(fake, torch.Tensor.detach), info)
+            real_out = setup.discriminator(real_in, y_real if setup.conditional else None)
+            fake_out = setup.discriminator(fake_in, y_fake if setup.conditional else None)
+            targets = self.targets(info)
+            loss_real, loss_fake = setup.loss.d_loss(real_out.logits.float(), fake_out.logits.float(), targets)
+            auxiliary = self.auxiliary_loss(real_out, y_real) + self.auxiliary_loss(fake_out, y_fake)
+            penalty = self.penalty(info, real_in, fake_in, y_real, y_fake)
+        total = loss_real + loss_fake + auxiliary + penalty
+        setup.opt_d.zero_grad(set_to_none=True)
+        total.backward()
+        grad_norm = total_grad_norm(setup.discriminator)
+        setup.opt_d.step()
+        setup.loss.after_d_step(setup.discriminator)
+        for stabilizer in setup.stabilizers:
+            stabilizer.after_d_step(setup.discriminator, info)
+        with torch.no_grad():
+            accuracy_real = (real_out.logits > 0).float().mean()
+            accuracy_fake = (fake_out.logits < 0).float().mean()
+        stats = (loss_real.detach(), loss_fake.detach(), accuracy_real, accuracy_fake, penalty.detach(), grad_norm)
+        return stats, fake, y_fake, targets
+
+    # Gmain: make D call the fakes real.
+    def generator_step(self, info: StepInfo, fake: Images | None, y_fake: torch.Tensor | None, targets: Targets):
+        setup = self.setup
+        setup.discriminator.requires_grad_(False)  # G's update needs no gradient for D's weights
+        with autocast(setup.device, setup.config.precision):
+            if fake is None:
+                z = setup.latent.latent(self.batch_size)
+                y_fake = setup.latent.labels(self.batch_size)
+                fake = setup.generator(z, y_fake if setup.conditional else None)
+            out = setup.discriminator(self.d_input(fake, info), y_fake if setup.conditional else None)
+            loss = setup.loss.g_loss(out.logits.float(), targets) + self.auxiliary_loss(out, y_fake)
+        setup.discriminator.requires_grad_(True)
+        setup.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = total_grad_norm(setup.generator)
+        setup.opt_g.step()
+        for stabilizer in setup.stabilizers:
+            stabilizer.after_g_step(setup.generator, info)
+        return loss, grad_norm
+
+    def d_input(self, images: Images, info: StepInfo) -> Images:
+        for stabilizer in self.setup.stabilizers:
+            images = map_images(images, lambda x, s=stabilizer: s.d_input(x, info))
+        return images
+
+    def targets(self, info: StepInfo) -> Targets:
+        targets = self.base_targets
+        for stabilizer in self.setup.stabilizers:
+            targets = stabilizer.targets(targets, info)
+        return targets
+
+    def auxiliary_loss(self, out: DOutput, labels: torch.Tensor | None) -> torch.Tensor:
+        """ACGAN's class cross-entropy, when D has an auxiliary classifier (Odena et al. 2017)."""
+        if out.class_logits is None or labels is None:
+            return self.zero
+        return F.cross_entropy(out.class_logits.float(), labels)
+
+    def penalty(self, info: StepInfo, real_in: Images, fake_in: Images, y_real, y_fake) -> torch.Tensor:
+        """Penalties due at this step, scaled by their interval (lazy regularization)."""
+        total = self.zero
+        for penalty in self.setup.penalties:
+            if info.step % penalty.interval == 0:
+                inputs = PenaltyInputs(self.setup.discriminator, real_in, fake_in, y_real, y_fake, info.step)
+                total = total + penalty.interval * penalty.compute(inputs)
+        return total
+
+
+def total_grad_norm(module: torch.nn.Module) -> torch.Tensor:
+    """The L2 norm of all gradients of ``module``, on the device."""
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    if not grads:
+        return torch.zeros((), device=next(module.parameters()).device)
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))).float()

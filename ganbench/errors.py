@@ -1,0 +1,31 @@
+"""Errors a user can cause. Each one ends a command with one sentence and exit status 2."""
+
+
+class GanbenchError(Exception):
+    """A mistake in what the user asked for: the message is the whole answer."""
+
+    exit_code = 2
+
+
+class ConfigError(GanbenchError):
+    """A bad number, a bad option value or a missing setting."""
+
+
+class UnknownComponent(GanbenchError):
+    """A name that no plugin registered."""
+
+
+class Incompatible(GanbenchError):
+    """A combination of components that cannot work, with the reason."""
+
+
+class DataError(GanbenchError):
+    """Data that is missing, empty or unreadable."""
+
+
+class CheckpointError(GanbenchError):
+    """A checkpoint or run directory that cannot be used."""
+
+
+class PluginError(GanbenchError):
+    """A plugin that broke the contract, or two plugins that clash."""

@@ -1,0 +1,1 @@
+"""Evaluators and the feature extractors they use."""

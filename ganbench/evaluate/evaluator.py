@@ -1,0 +1,82 @@
+"""The Evaluator contract and the context an evaluator receives.
+
+``evaluate(ctx)`` returns a flat dict of named floats; ``directions`` says for each metric
+whether lower or higher is better, and ``protocol(ctx)`` records how the numbers were made.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Literal
+
+import torch
+
+from ganbench.component import Component
+from ganbench.data.source import DataSource
+from ganbench.data.spec import DataSpec
+
+Direction = Literal["lower", "higher"]
+
+
+def quantize(images: torch.Tensor) -> torch.Tensor:
+    """Float images in [-1, 1] to uint8, the same way for real and generated images."""
+    return ((images.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+
+
+@dataclasses.dataclass
+class EvalContext:
+    """What an evaluator may use.
+
+    ``sample(n)`` draws n generated samples (eval mode, EMA weights when present) as float
+    tensors in [-1, 1] with the labels they were conditioned on (None for unconditional
+    models); batches are drawn with a fixed seed so that every evaluation of a run sees the
+    same latent vectors.
+    """
+
+    spec: DataSpec
+    dataset: str
+    source: DataSource
+    device: torch.device
+    num_samples: int
+    seed: int
+    run_dir: Path | None
+    sample_fn: Callable[[int, int], tuple[torch.Tensor, torch.Tensor | None]]
+    metrics_rows: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    discriminator: torch.nn.Module | None = None
+    batch_size: int = 250
+
+    def sample(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return self.sample_fn(n or self.num_samples, self.seed)
+
+    def sample_uint8(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        images, labels = self.sample(n)
+        return quantize(images), labels
+
+    def real(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return self.source.all_data(n)
+
+    def real_uint8(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        images, labels = self.real(n)
+        return quantize(images), labels
+
+
+class Evaluator(Component):
+    """Measures a trained generator."""
+
+    directions: ClassVar[dict[str, Direction]] = {}
+
+    @classmethod
+    def kind_label(cls) -> str:
+        return "evaluator"
+
+    def applies_to(self, spec: DataSpec, dataset: str) -> bool:
+        """Whether this evaluator runs by default for this data."""
+        return True
+
+    def evaluate(self, ctx: EvalContext) -> dict[str, float]:  # pragma: no cover
+        raise NotImplementedError
+
+    def protocol(self, ctx: EvalContext) -> dict[str, Any]:
+        """How the numbers were made: extractor, weights hash, sample counts, split, size, seed."""
+        return {"generated_samples": ctx.num_samples, "seed": ctx.seed}

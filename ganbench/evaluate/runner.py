@@ -1,0 +1,55 @@
+"""Run a setup's evaluators on its current generator."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganbench.engine.latent import draw_latent
+from ganbench.engine.samples import generate
+from ganbench.evaluate.evaluator import EvalContext
+
+EVAL_SEED = 12_345  # fixed, so that every evaluation of every run sees the same latent vectors
+
+
+@dataclasses.dataclass
+class Evaluation:
+    metrics: dict[str, float]
+    directions: dict[str, str]
+    protocol: dict[str, Any]
+    seconds: float
+
+
+def make_context(setup: Any, run_dir: Path | None, metrics_rows: list[dict[str, Any]]) -> EvalContext:
+    sampler = setup.sampling_generator()
+
+    def sample(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        rng = torch.Generator(device=setup.device)
+        rng.manual_seed(seed)
+        z = draw_latent(n, setup.config.latent_dim, setup.config.latent_dist, setup.device, rng)
+        labels = setup.latent.labels(n, generator=rng) if setup.conditional else None
+        return generate(sampler, z, labels), labels
+
+    return EvalContext(spec=setup.spec, dataset=setup.config.dataset.name, source=setup.source,
+                       device=setup.device, num_samples=setup.config.eval_samples, seed=EVAL_SEED,
+                       run_dir=run_dir, sample_fn=sample, metrics_rows=metrics_rows,
+                       discriminator=setup.discriminator)
+
+
+def evaluate(setup: Any, run_dir: Path | None, metrics_rows: list[dict[str, Any]]) -> Evaluation:
+    """Every evaluator of the setup; metric names are unique across evaluators."""
+    started = time.perf_counter()
+    context = make_context(setup, run_dir, metrics_rows)
+    metrics: dict[str, float] = {}
+    directions: dict[str, str] = {}
+    protocol: dict[str, Any] = {}
+    for evaluator in setup.evaluators:
+        values = evaluator.evaluate(context)
+        metrics.update({key: float(value) for key, value in values.items()})
+        directions.update({key: evaluator.directions.get(key, "lower") for key in values})
+        protocol[evaluator.name] = evaluator.protocol(context)
+    return Evaluation(metrics, directions, protocol, time.perf_counter() - started)

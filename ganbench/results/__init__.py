@@ -1,0 +1,1 @@
+"""Run directories, the results index, comparison tables and plots."""
