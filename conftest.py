@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import tomllib
 from pathlib import Path
 
@@ -21,9 +22,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def repository_plugins() -> list[tuple[str, str]]:
-    """(entry-point name, module) of every plugin package under plugins/."""
+    """(entry-point name, module) of every plugin package under plugins/; each package's folder
+    goes on sys.path so that a plugin works in tests before it is installed."""
     found = []
     for pyproject in sorted(REPO.glob("plugins/*/pyproject.toml")):
+        if str(pyproject.parent) not in sys.path:
+            sys.path.insert(0, str(pyproject.parent))
         project = tomllib.loads(pyproject.read_text())["project"]
         for name, module in project.get("entry-points", {}).get("ganbench", {}).items():
             found.append((name, module))

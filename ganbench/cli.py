@@ -240,6 +240,12 @@ _add_command_modules()
 plugins.state().register_commands(cli)
 
 
+def _out_of_memory_errors() -> tuple[type, ...]:
+    import torch
+    return tuple(error for error in (getattr(torch, "OutOfMemoryError", None),
+                                     getattr(torch.cuda, "OutOfMemoryError", None)) if error is not None)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: turns every user error into one sentence and exit status 2."""
     try:
@@ -247,11 +253,25 @@ def main(argv: list[str] | None = None) -> None:
     except GanbenchError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(error.exit_code)
+    except _out_of_memory_errors() as error:
+        click.echo(f"Error: the device ran out of memory ({str(error).splitlines()[0][:120]}); lower --batch-size "
+                   f"or --resolution; the last checkpoint is intact.", err=True)
+        sys.exit(2)
     except click.exceptions.NoArgsIsHelpError as error:  # pragma: no cover - depends on click version
         click.echo(error.ctx.get_help())
         sys.exit(0)
     except click.UsageError as error:
         click.echo(f"Error: {error.format_message()}", err=True)
+        sys.exit(2)
+    except RuntimeError as error:
+        if "can't allocate memory" not in str(error):  # the CPU allocator's out-of-memory
+            raise
+        click.echo("Error: the machine ran out of memory; lower --batch-size or --resolution; "
+                   "the last checkpoint is intact.", err=True)
+        sys.exit(2)
+    except OSError as error:  # full disk, read-only or missing folders: the environment, not a bug
+        where = f" {error.filename}" if error.filename else ""
+        click.echo(f"Error: cannot write or read{where}: {error.strerror or error}.", err=True)
         sys.exit(2)
     except click.exceptions.Exit as error:
         sys.exit(error.exit_code)

@@ -30,7 +30,12 @@ class Choice:
     def from_dict(cls, data: dict[str, Any] | str) -> "Choice":
         if isinstance(data, str):
             return cls(data)
-        return cls(str(data["name"]), dict(data.get("options") or {}))
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            raise ConfigError(f"a component must be a name or a table with a name, got {data!r}.")
+        options = data.get("options") or {}
+        if not isinstance(options, dict):
+            raise ConfigError(f"the options of {data['name']!r} must be a table, got {options!r}.")
+        return cls(data["name"], dict(options))
 
 
 @dataclasses.dataclass
@@ -77,6 +82,8 @@ class RunConfig:
         for name in ("resolution", "batch_size", "steps", "latent_dim", "log_every", "sample_every",
                      "checkpoint_every", "eval_samples"):
             self._require_positive(name)
+        if self.resolution > 1024:
+            raise ConfigError(f"resolution must be at most 1024 px, got {self.resolution}.")
         if self.eval_every < 0:
             raise ConfigError(f"eval_every must be 0 or positive, got {self.eval_every}.")
         for name in ("lr_g", "lr_d", "n_critic"):
@@ -121,10 +128,11 @@ class RunConfig:
         for name in ("arch", "loss", "dataset"):
             if name in values:
                 values[name] = Choice.from_dict(values[name])
-        if "stabilizers" in values:
-            values["stabilizers"] = [Choice.from_dict(item) for item in values["stabilizers"]]
-        if values.get("evaluators") is not None:
-            values["evaluators"] = [Choice.from_dict(item) for item in values["evaluators"]]
+        for name in ("stabilizers", "evaluators"):
+            if values.get(name) is not None:
+                if not isinstance(values[name], (list, tuple)):
+                    raise ConfigError(f"{name} must be a list, got {values[name]!r}.")
+                values[name] = [Choice.from_dict(item) for item in values[name]]
         hints = {field.name: _field_type(field.name) for field in dataclasses.fields(cls)}
         for name, value in list(values.items()):
             if name not in ("arch", "loss", "dataset", "stabilizers", "evaluators"):

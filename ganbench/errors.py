@@ -29,3 +29,9 @@ class CheckpointError(GanbenchError):
 
 class PluginError(GanbenchError):
     """A plugin that broke the contract, or two plugins that clash."""
+
+
+class RunInterrupted(GanbenchError):
+    """The user stopped a run (Ctrl-C, SIGTERM); its checkpoint was saved first."""
+
+    exit_code = 130

@@ -37,6 +37,7 @@ class Registry:
 
     def add(self, kind: str, cls: type, plugin: str) -> Entry:
         """Register ``cls``; a second component with the same name is an error naming both plugins."""
+        check_contract(kind, cls, plugin)
         name = getattr(cls, "name", "")
         if not isinstance(name, str) or not NAME_PATTERN.match(name):
             raise PluginError(f"plugin {plugin!r} registered a {kind} with the invalid name {name!r} (use kebab-case).")
@@ -66,6 +67,27 @@ class Registry:
 
     def names(self, kind: str) -> list[str]:
         return sorted(self._entries[kind])
+
+
+def base_classes() -> dict[str, type]:
+    from ganbench.architecture import Architecture
+    from ganbench.data.dataset import Dataset
+    from ganbench.evaluate.evaluator import Evaluator
+    from ganbench.loss import Loss
+    from ganbench.stabilizer import Stabilizer
+    return {"architecture": Architecture, "loss": Loss, "stabilizer": Stabilizer, "evaluator": Evaluator,
+            "dataset": Dataset}
+
+
+def check_contract(kind: str, cls: object, plugin: str) -> None:
+    """A registered component must subclass its kind's base class and declare dataclass options."""
+    base = base_classes()[kind]
+    if not isinstance(cls, type) or not issubclass(cls, base):
+        raise PluginError(f"plugin {plugin!r} registered {cls!r} as a {kind}, but it is not a subclass of "
+                          f"{base.__module__}.{base.__name__}.")
+    if not dataclasses.is_dataclass(getattr(cls, "Options", None)):
+        raise PluginError(f"plugin {plugin!r} registered {kind} {getattr(cls, 'name', cls)!r} whose Options "
+                          f"is not a dataclass.")
 
 
 def unknown_name_message(kind: str, name: str, known: list[str]) -> str:

@@ -20,7 +20,7 @@ from ganbench.results.atomic import write_with
 FORMAT = 1
 
 
-def capture_state(setup: Any, step: int, images: int) -> dict[str, Any]:
+def capture_state(setup: Any, step: int, images: int, scalars: Any = None) -> dict[str, Any]:
     rng = {"torch": torch.get_rng_state(), "latent": setup.latent.state_dict(), "data": setup.source.state_dict()}
     if setup.device.type == "cuda":
         rng["cuda"] = torch.cuda.get_rng_state(setup.device)
@@ -35,6 +35,7 @@ def capture_state(setup: Any, step: int, images: int) -> dict[str, Any]:
         "opt_d": setup.opt_d.state_dict(),
         "stabilizers": {stabilizer.name: stabilizer.state_dict() for stabilizer in setup.stabilizers},
         "rng": rng,
+        "scalars": scalars.state_dict() if scalars is not None else None,
     }
 
 
@@ -42,6 +43,9 @@ def restore_state(setup: Any, state: dict[str, Any]) -> tuple[int, int]:
     """Load a captured state into ``setup``; returns (step, images)."""
     if state.get("format") != FORMAT:
         raise CheckpointError(f"checkpoint format {state.get('format')!r} is not supported (expected {FORMAT}).")
+    if state.get("run_id") != setup.config.run_id:
+        raise CheckpointError(f"the checkpoint belongs to run {state.get('run_id')!r}, not to "
+                              f"{setup.config.run_id!r}; use --restart to train this configuration afresh.")
     setup.generator.load_state_dict(state["generator"])
     setup.discriminator.load_state_dict(state["discriminator"])
     setup.opt_g.load_state_dict(state["opt_g"])

@@ -15,12 +15,14 @@ from typing import Any
 import torch
 
 from ganbench.engine.checkpoint import capture_state, save_checkpoint
+from ganbench.engine.interrupt import stop_on_signals
 from ganbench.engine.progress import ProgressReporter
 from ganbench.engine.samples import FixedLatents, generate, save_grid
 from ganbench.engine.scalars import ScalarAccumulator
 from ganbench.engine.setup import Setup
 from ganbench.engine.step import SCALARS, AdversarialStep
 from ganbench.evaluate.runner import evaluate
+from ganbench.errors import RunInterrupted
 from ganbench.results.run_dir import RunDir
 from ganbench.stabilizer import StepInfo
 
@@ -41,18 +43,21 @@ class TrainingOutcome:
 
 
 def train(setup: Setup, run: RunDir, start_step: int = 0, start_images: int = 0,
-          show_progress: bool = True) -> TrainingOutcome:
+          show_progress: bool = True, scalar_state: dict | None = None) -> TrainingOutcome:
     config = setup.config
     outcome = TrainingOutcome()
     outcome.step, outcome.images = start_step, start_images
     step_fn = AdversarialStep(setup)
     scalars = ScalarAccumulator(SCALARS, setup.device)
     scalars.start_at(start_step)
+    if scalar_state:
+        scalars.load_state_dict(scalar_state)
     grid = FixedLatents(GRID_SIZE, config.latent_dim, config.latent_dist, setup.spec.num_classes,
                         setup.conditional, setup.device)
     images_per_step = config.batch_size * setup.settings.n_critic
     window_started, window_images = time.perf_counter(), 0
-    with ProgressReporter(config.steps, config.run_id[:48], enabled=show_progress) as progress:
+    with ProgressReporter(config.steps, config.run_id[:48], enabled=show_progress) as progress, \
+            stop_on_signals() as stop:
         progress.advance_to(start_step)
         for step in range(start_step, config.steps):
             # Train: n_critic D updates and one G update, all on the device.
@@ -61,6 +66,11 @@ def train(setup: Setup, run: RunDir, start_step: int = 0, start_images: int = 0,
             outcome.images += images_per_step
             window_images += images_per_step
             progress.advance_to(done)
+            if stop.requested:
+                # Stop: checkpoint with the partial log window, so the resumed run is identical.
+                save_checkpoint(run.checkpoint, capture_state(setup, done, outcome.images, scalars))
+                raise RunInterrupted(f"stopped by {stop.signal_name} at step {done} with a checkpoint saved; "
+                                     f"run the same command again to resume.")
             if not _is_boundary(done, config):
                 continue
             # Log: the one host sync of the interval.
@@ -80,7 +90,7 @@ def train(setup: Setup, run: RunDir, start_step: int = 0, start_images: int = 0,
                 save_grid(generate(setup.sampling_generator(), grid.z, grid.labels), grid.columns,
                           run.sample_path(done), _real_points(setup))
             if done % config.checkpoint_every == 0 or done == config.steps:
-                save_checkpoint(run.checkpoint, capture_state(setup, done, outcome.images))
+                save_checkpoint(run.checkpoint, capture_state(setup, done, outcome.images, scalars))
             if config.eval_every and done % config.eval_every == 0 and done != config.steps:
                 _evaluate_during_training(setup, run, done, outcome)
             window_started, window_images = time.perf_counter(), 0

@@ -41,18 +41,22 @@ def run(config: RunConfig, show_progress: bool = True, restart: bool = False) ->
     if existing is not None and existing.get("status") in FINISHED:
         return RunReport(run_dir.path, existing, skipped=True)
     started = time.perf_counter()
-    start_step, start_images = resume_or_start(setup, run_dir)
-    outcome = train(setup, run_dir, start_step, start_images, show_progress=show_progress)
+    start_step, start_images, scalar_state = resume_or_start(setup, run_dir)
+    outcome = train(setup, run_dir, start_step, start_images, show_progress=show_progress,
+                    scalar_state=scalar_state)
     result = finish(setup, run_dir, outcome, start_images, time.perf_counter() - started)
     return RunReport(run_dir.path, result, resumed_from=start_step)
 
 
-def resume_or_start(setup: Setup, run_dir: RunDir) -> tuple[int, int]:
-    """Continue from the last checkpoint when there is one; otherwise start a clean directory."""
+def resume_or_start(setup: Setup, run_dir: RunDir) -> tuple[int, int, dict | None]:
+    """Continue from the last checkpoint when there is one; otherwise start a clean directory.
+
+    Returns the step, the images seen and the partial log window saved with the checkpoint."""
     if run_dir.checkpoint.exists():
-        step, images = restore_state(setup, load_checkpoint(run_dir.checkpoint))
+        state = load_checkpoint(run_dir.checkpoint)
+        step, images = restore_state(setup, state)
         run_dir.truncate_metrics(step)
-        return step, images
+        return step, images, state.get("scalars")
     if run_dir.path.exists():  # a run that died before its first checkpoint: start it over
         shutil.rmtree(run_dir.path)
     run_dir.path.mkdir(parents=True)
@@ -60,7 +64,7 @@ def resume_or_start(setup: Setup, run_dir: RunDir) -> tuple[int, int]:
     run_dir.checkpoints.mkdir()
     write_json(run_dir.config, {"run_id": setup.config.run_id, "group": setup.config.config_hash(include_seed=False),
                                 **setup.config.to_dict()})
-    return 0, 0
+    return 0, 0, None
 
 
 def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, start_images: int,

@@ -32,6 +32,17 @@ class ScalarAccumulator:
         self.sums += values
         self.count += 1
 
+    def state_dict(self) -> dict:
+        """The partial window, so that a run stopped between log intervals resumes exactly."""
+        return {"sums": self.sums.clone(), "count": self.count, "step_counter": self.step_counter.clone(),
+                "first_bad_step": self.first_bad_step.clone()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.sums.copy_(state["sums"])
+        self.count = int(state["count"])
+        self.step_counter.copy_(state["step_counter"])
+        self.first_bad_step.copy_(state["first_bad_step"])
+
     def flush(self) -> tuple[dict[str, float], int | None]:
         """Window means of each scalar, and the (1-based) step that first went non-finite."""
         packed = torch.cat([self.sums / max(self.count, 1), self.first_bad_step.reshape(1)]).tolist()
