@@ -5,6 +5,7 @@ Every user error ends as one sentence on stderr and exit status 2 (see ``main``)
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -64,6 +65,9 @@ def run_options(function):
         click.option("--precision", default="fp32", show_default=True, help="fp32, bf16 or fp16."),
         click.option("--compile/--no-compile", "compile_", default=False, help="torch.compile the models."),
         click.option("--channels-last/--no-channels-last", default=False),
+        click.option("--nproc", "--gpus", "nproc", default="1", show_default=True,
+                     help="Data-parallel processes: one per GPU, or CPU processes (gloo)."),
+        click.option("--sync-bn/--no-sync-bn", default=False, help="Synchronise batch norm across GPUs."),
         click.option("--log-every", default="50", show_default=True, help="Steps between metrics.jsonl lines."),
         click.option("--sample-every", default="500", show_default=True, help="Steps between sample grids."),
         click.option("--checkpoint-every", default="500", show_default=True, help="Steps between checkpoints."),
@@ -92,12 +96,12 @@ def config_from_options(values: dict) -> RunConfig:
         "evaluators": None if evaluators is None else [
             {"name": name, "options": eval_options.get(name, {})} for name in evaluators],
         "data_root": values["data_root"], "download": values["download"],
-        "compile": values["compile_"], "channels_last": values["channels_last"],
+        "compile": values["compile_"], "channels_last": values["channels_last"], "sync_bn": values["sync_bn"],
         "init_from": values["init_from"], "results_dir": values["results_dir"],
     }
     for name in ("resolution", "batch_size", "steps", "seed", "latent_dim", "latent_dist", "lr_g", "lr_d",
                  "beta1", "beta2", "n_critic", "step_mode", "device", "precision", "log_every", "sample_every",
-                 "checkpoint_every", "eval_every", "eval_samples"):
+                 "checkpoint_every", "eval_every", "eval_samples", "nproc"):
         if values[name] is not None:
             raw[name] = values[name]
     return RunConfig.from_dict(raw)
@@ -123,7 +127,6 @@ def parse_named_options(pairs, flag: str, names: list[str], kind: str) -> dict[s
 @click.option("--dry-run", is_flag=True, help="Validate and print the configuration as JSON, train nothing.")
 def run(restart: bool, quiet: bool, dry_run: bool, **values) -> None:
     """Train one GAN and evaluate it. Defaults: dcgan on the embedded digits at 32 px."""
-    from ganbench.engine.run import run as run_training
     from ganbench.engine.setup import prepare
 
     config = config_from_options(values)
@@ -131,8 +134,37 @@ def run(restart: bool, quiet: bool, dry_run: bool, **values) -> None:
         prepare(config)
         click.echo(json.dumps({"run_id": config.run_id, **config.to_dict()}, indent=2))
         return
-    report = run_training(config, show_progress=not quiet, restart=restart)
-    print_run_summary(report)
+    report = run_distributed_or_single(config, show_progress=not quiet, restart=restart)
+    if report is not None:
+        print_run_summary(report)
+
+
+def run_distributed_or_single(config: RunConfig, show_progress: bool, restart: bool):
+    """One process, the ranks torchrun started, or ``nproc`` local processes launched here."""
+    from ganbench.engine import distributed
+    from ganbench.engine.run import RunReport, run as run_training
+    from ganbench.engine.setup import prepare
+    from ganbench.results.run_dir import RunDir
+
+    launched = distributed.ranks_from_environment()
+    if config.nproc == 1 or launched.distributed:
+        if launched.distributed and launched.world_size != config.nproc:
+            raise ConfigError(f"torchrun started {launched.world_size} processes but --nproc is {config.nproc}.")
+        report = run_training(config, show_progress=show_progress, restart=restart, ranks=launched)
+        return report if launched.main else None
+    prepare(config)  # refuse bad input here, before any worker starts
+    distributed.launch(config.nproc, functools.partial(_train_rank, config.to_dict(), show_progress, restart))
+    folder = RunDir(Path(config.results_dir) / config.run_id)
+    return RunReport(folder.path, folder.read_result() or {})
+
+
+def _train_rank(config: dict, show_progress: bool, restart: bool, ranks) -> None:
+    from ganbench.engine.distributed import shut_down
+    from ganbench.engine.run import run as run_training
+    try:
+        run_training(RunConfig.from_dict(config), show_progress=show_progress, restart=restart, ranks=ranks)
+    finally:
+        shut_down()
 
 
 def print_run_summary(report) -> None:

@@ -64,6 +64,8 @@ class RunConfig:
     device: str = "auto"  # auto picks cuda, then mps, then cpu
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"
     compile: bool = False  # torch.compile the G and D forward passes
+    nproc: int = 1  # data-parallel processes (GPUs, or CPU processes with gloo)
+    sync_bn: bool = False  # synchronise batch-norm statistics across processes (GPUs only)
     channels_last: bool = False
     log_every: int = 50  # steps between metrics.jsonl lines (the only host syncs)
     sample_every: int = 500  # steps between sample grids
@@ -80,8 +82,11 @@ class RunConfig:
     def validate(self) -> "RunConfig":
         """Check numbers and enumerations; raise ConfigError with one sentence."""
         for name in ("resolution", "batch_size", "steps", "latent_dim", "log_every", "sample_every",
-                     "checkpoint_every", "eval_samples"):
+                     "checkpoint_every", "eval_samples", "nproc"):
             self._require_positive(name)
+        if self.batch_size % self.nproc:
+            raise ConfigError(f"batch_size {self.batch_size} must be divisible by nproc {self.nproc}: "
+                              f"each process trains on an equal share of every batch.")
         if self.resolution > 1024:
             raise ConfigError(f"resolution must be at most 1024 px, got {self.resolution}.")
         if self.eval_every < 0:

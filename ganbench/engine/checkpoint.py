@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from ganbench.engine.distributed import gather_objects
 from ganbench.errors import CheckpointError
 from ganbench.results.atomic import write_with
 
@@ -21,7 +22,10 @@ FORMAT = 1
 
 
 def capture_state(setup: Any, step: int, images: int, scalars: Any = None) -> dict[str, Any]:
-    rng = {"torch": torch.get_rng_state(), "latent": setup.latent.state_dict(), "data": setup.source.state_dict()}
+    # Collective in a multi-process run: every rank hands its noise stream to rank 0's file.
+    rank_rngs = gather_objects(torch.get_rng_state(), setup.ranks)
+    rng = {"torch": torch.get_rng_state(), "latent": setup.latent.state_dict(), "data": setup.source.state_dict(),
+           "ranks": rank_rngs if setup.ranks.distributed else []}
     if setup.device.type == "cuda":
         rng["cuda"] = torch.cuda.get_rng_state(setup.device)
     return {
@@ -52,7 +56,11 @@ def restore_state(setup: Any, state: dict[str, Any]) -> tuple[int, int]:
     setup.opt_d.load_state_dict(state["opt_d"])
     for stabilizer in setup.stabilizers:
         stabilizer.load_state_dict(state["stabilizers"].get(stabilizer.name, {}))
-    torch.set_rng_state(state["rng"]["torch"])
+    rank_rngs = state["rng"].get("ranks") or []
+    if setup.ranks.distributed and len(rank_rngs) != setup.ranks.world_size:
+        raise CheckpointError(f"the checkpoint was written by {len(rank_rngs) or 1} process(es), "
+                              f"not {setup.ranks.world_size}; resume with the same number of processes.")
+    torch.set_rng_state(rank_rngs[setup.ranks.rank] if setup.ranks.distributed else state["rng"]["torch"])
     if "cuda" in state["rng"] and setup.device.type == "cuda":
         torch.cuda.set_rng_state(state["rng"]["cuda"], setup.device)
     setup.latent.load_state_dict(state["rng"]["latent"])

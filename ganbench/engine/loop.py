@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from ganbench.engine.checkpoint import capture_state, save_checkpoint
+from ganbench.engine.distributed import max_tensor
 from ganbench.engine.interrupt import stop_on_signals
 from ganbench.engine.progress import ProgressReporter
 from ganbench.engine.samples import FixedLatents, generate, save_grid
@@ -48,7 +49,8 @@ def train(setup: Setup, run: RunDir, start_step: int = 0, start_images: int = 0,
     outcome = TrainingOutcome()
     outcome.step, outcome.images = start_step, start_images
     step_fn = AdversarialStep(setup)
-    scalars = ScalarAccumulator(SCALARS, setup.device)
+    main = setup.ranks.main  # only rank 0 writes files
+    scalars = ScalarAccumulator(SCALARS, setup.device, setup.ranks)
     scalars.start_at(start_step)
     if scalar_state:
         scalars.load_state_dict(scalar_state)
@@ -56,7 +58,7 @@ def train(setup: Setup, run: RunDir, start_step: int = 0, start_images: int = 0,
                         setup.conditional, setup.device)
     images_per_step = config.batch_size * setup.settings.n_critic
     window_started, window_images = time.perf_counter(), 0
-    with ProgressReporter(config.steps, config.run_id[:48], enabled=show_progress) as progress, \
+    with ProgressReporter(config.steps, config.run_id[:48], enabled=show_progress and main) as progress, \
             stop_on_signals() as stop:
         progress.advance_to(start_step)
         for step in range(start_step, config.steps):
@@ -66,12 +68,15 @@ def train(setup: Setup, run: RunDir, start_step: int = 0, start_images: int = 0,
             outcome.images += images_per_step
             window_images += images_per_step
             progress.advance_to(done)
-            if stop.requested:
+            boundary = _is_boundary(done, config)
+            if _stop_now(stop, setup.ranks, boundary):
                 # Stop: checkpoint with the partial log window, so the resumed run is identical.
-                save_checkpoint(run.checkpoint, capture_state(setup, done, outcome.images, scalars))
-                raise RunInterrupted(f"stopped by {stop.signal_name} at step {done} with a checkpoint saved; "
-                                     f"run the same command again to resume.")
-            if not _is_boundary(done, config):
+                state = capture_state(setup, done, outcome.images, scalars)
+                if main:
+                    save_checkpoint(run.checkpoint, state)
+                raise RunInterrupted(f"stopped by {stop.signal_name or 'a signal'} at step {done} with a checkpoint "
+                                     f"saved; run the same command again to resume.")
+            if not boundary:
                 continue
             # Log: the one host sync of the interval.
             row, bad_step = scalars.flush()
@@ -82,19 +87,33 @@ def train(setup: Setup, run: RunDir, start_step: int = 0, start_images: int = 0,
                 outcome.status, outcome.diverged_at = "diverged", bad_step
                 break
             row = {"step": done, "images": outcome.images, **row}
-            _append_line(run.metrics, row)
+            if main:
+                _append_line(run.metrics, row)
             outcome.step, outcome.last_row = done, row
             progress.report(done, row, speed)
             # Samples, checkpoint and evaluation, each on its own interval.
-            if done % config.sample_every == 0 or done == config.steps:
+            if main and (done % config.sample_every == 0 or done == config.steps):
                 save_grid(generate(setup.sampling_generator(), grid.z, grid.labels), grid.columns,
                           run.sample_path(done), _real_points(setup))
             if done % config.checkpoint_every == 0 or done == config.steps:
-                save_checkpoint(run.checkpoint, capture_state(setup, done, outcome.images, scalars))
-            if config.eval_every and done % config.eval_every == 0 and done != config.steps:
+                state = capture_state(setup, done, outcome.images, scalars)  # collective across ranks
+                if main:
+                    save_checkpoint(run.checkpoint, state)
+            if main and config.eval_every and done % config.eval_every == 0 and done != config.steps:
                 _evaluate_during_training(setup, run, done, outcome)
             window_started, window_images = time.perf_counter(), 0
     return outcome
+
+
+def _stop_now(stop, ranks, boundary: bool) -> bool:
+    """Whether to stop after this step. Alone, at once; with several ranks, all of them together at a
+    log boundary (one agreement per interval instead of one per step)."""
+    if not ranks.distributed:
+        return stop.requested
+    if not boundary:
+        return False
+    flag = torch.tensor([1.0 if stop.requested else 0.0])
+    return bool(max_tensor(flag, ranks).item())
 
 
 def _is_boundary(done: int, config: Any) -> bool:

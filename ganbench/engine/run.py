@@ -11,6 +11,7 @@ from typing import Any
 
 from ganbench.config import RunConfig
 from ganbench.engine.checkpoint import load_checkpoint, restore_state
+from ganbench.engine.distributed import SINGLE, Ranks, barrier
 from ganbench.engine.environment import describe_environment
 from ganbench.engine.loop import TrainingOutcome, train
 from ganbench.engine.setup import Setup, prepare
@@ -31,32 +32,47 @@ class RunReport:
     resumed_from: int = 0
 
 
-def run(config: RunConfig, show_progress: bool = True, restart: bool = False) -> RunReport:
-    """Train ``config`` into ``results_dir/run_id``; a finished run is returned, an interrupted one resumed."""
-    setup = prepare(config)  # every user error surfaces here, before any file exists
+def run(config: RunConfig, show_progress: bool = True, restart: bool = False, ranks: Ranks = SINGLE) -> RunReport:
+    """Train ``config`` into ``results_dir/run_id``; a finished run is returned, an interrupted one resumed.
+
+    In a multi-process run every rank calls this; rank 0 owns the directory and the result."""
+    setup = prepare(config, ranks=ranks)  # every user error surfaces here, before any file exists
     run_dir = RunDir(Path(config.results_dir) / config.run_id)
-    if restart and run_dir.path.exists():
+    if restart and ranks.main and run_dir.path.exists():
         shutil.rmtree(run_dir.path)
+    barrier(ranks)
     existing = run_dir.read_result()
     if existing is not None and existing.get("status") in FINISHED:
         return RunReport(run_dir.path, existing, skipped=True)
     started = time.perf_counter()
-    start_step, start_images, scalar_state = resume_or_start(setup, run_dir)
+    if ranks.main:
+        prepare_directory(setup, run_dir)
+    barrier(ranks)
+    start_step, start_images, scalar_state = resume(setup, run_dir)
     outcome = train(setup, run_dir, start_step, start_images, show_progress=show_progress,
                     scalar_state=scalar_state)
+    if not ranks.main:
+        return RunReport(run_dir.path, {}, resumed_from=start_step)
     result = finish(setup, run_dir, outcome, start_images, time.perf_counter() - started)
     return RunReport(run_dir.path, result, resumed_from=start_step)
 
 
-def resume_or_start(setup: Setup, run_dir: RunDir) -> tuple[int, int, dict | None]:
-    """Continue from the last checkpoint when there is one; otherwise start a clean directory.
-
-    Returns the step, the images seen and the partial log window saved with the checkpoint."""
-    if run_dir.checkpoint.exists():
-        state = load_checkpoint(run_dir.checkpoint)
-        step, images = restore_state(setup, state)
+def resume(setup: Setup, run_dir: RunDir) -> tuple[int, int, dict | None]:
+    """Continue from the last checkpoint when there is one: the step, the images seen and the partial
+    log window saved with the checkpoint; (0, 0, None) for a fresh run."""
+    if not run_dir.checkpoint.exists():
+        return 0, 0, None
+    state = load_checkpoint(run_dir.checkpoint)
+    step, images = restore_state(setup, state)
+    if setup.ranks.main:
         run_dir.truncate_metrics(step)
-        return step, images, state.get("scalars")
+    return step, images, state.get("scalars")
+
+
+def prepare_directory(setup: Setup, run_dir: RunDir) -> None:
+    """Keep a directory with a checkpoint to resume; otherwise start a clean one."""
+    if run_dir.checkpoint.exists():
+        return
     if run_dir.path.exists():  # a run that died before its first checkpoint: start it over
         shutil.rmtree(run_dir.path)
     run_dir.path.mkdir(parents=True)
@@ -64,7 +80,6 @@ def resume_or_start(setup: Setup, run_dir: RunDir) -> tuple[int, int, dict | Non
     run_dir.checkpoints.mkdir()
     write_json(run_dir.config, {"run_id": setup.config.run_id, "group": setup.config.config_hash(include_seed=False),
                                 **setup.config.to_dict()})
-    return 0, 0, None
 
 
 def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, start_images: int,
@@ -103,3 +118,4 @@ def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, start_images
     }
     write_json(run_dir.result, result)
     return result
+

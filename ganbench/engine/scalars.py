@@ -11,10 +11,13 @@ from typing import Sequence
 
 import torch
 
+from ganbench.engine.distributed import SINGLE, Ranks, average_tensor, max_tensor
+
 
 class ScalarAccumulator:
-    def __init__(self, names: Sequence[str], device: torch.device) -> None:
+    def __init__(self, names: Sequence[str], device: torch.device, ranks: Ranks = SINGLE) -> None:
         self.names = tuple(names)
+        self.ranks = ranks
         self.sums = torch.zeros(len(names), device=device, dtype=torch.float64)
         self.count = 0
         self.step_counter = torch.zeros((), device=device, dtype=torch.float64)
@@ -45,7 +48,9 @@ class ScalarAccumulator:
 
     def flush(self) -> tuple[dict[str, float], int | None]:
         """Window means of each scalar, and the (1-based) step that first went non-finite."""
-        packed = torch.cat([self.sums / max(self.count, 1), self.first_bad_step.reshape(1)]).tolist()
+        means = average_tensor(self.sums / max(self.count, 1), self.ranks)  # across ranks, once per interval
+        bad_step = max_tensor(self.first_bad_step.reshape(1), self.ranks)
+        packed = torch.cat([means, bad_step]).tolist()
         self.sums.zero_()
         self.count = 0
         means = {name: round(value, 6) for name, value in zip(self.names, packed[:-1])}

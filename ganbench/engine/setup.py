@@ -15,6 +15,7 @@ from ganbench.data.dataset import DataRequest, Dataset
 from ganbench.data.source import DataSource
 from ganbench.data.spec import DataSpec
 from ganbench.engine.device import resolve_device
+from ganbench.engine.distributed import SINGLE, Ranks, initialise
 from ganbench.engine.latent import LatentSampler
 from ganbench.errors import CheckpointError, ConfigError, DataError, Incompatible
 from ganbench.evaluate.evaluator import Evaluator
@@ -45,6 +46,7 @@ class Setup:
     latent: LatentSampler
     conditional: bool
     penalties: list[Penalty]
+    ranks: Ranks = SINGLE
 
     def sampling_generator(self) -> Generator:
         """The generator to sample and evaluate with: EMA weights when a stabilizer keeps them."""
@@ -55,7 +57,7 @@ class Setup:
         return self.generator
 
 
-def prepare(config: RunConfig, registry: Registry | None = None) -> Setup:
+def prepare(config: RunConfig, registry: Registry | None = None, ranks: Ranks = SINGLE) -> Setup:
     """Validate ``config`` and build everything; raises a GanbenchError, writes no file."""
     config.validate()
     registry = registry or plugins.registry()
@@ -63,7 +65,11 @@ def prepare(config: RunConfig, registry: Registry | None = None) -> Setup:
     loss = registry.create("loss", config.loss.name, config.loss.options)
     stabilizers = create_stabilizers(registry, config.stabilizers)
     dataset = registry.create("dataset", config.dataset.name, config.dataset.options)
-    device = resolve_device(config.device)
+    device = device_for_rank(resolve_device(config.device), ranks)
+    if config.sync_bn and device.type != "cuda":
+        raise Incompatible("sync_bn needs GPUs (SyncBatchNorm runs on CUDA only); on the CPU each process keeps "
+                           "its own batch-norm statistics.")
+    initialise(ranks, device)
     source = load_data(dataset, config, device)
     spec = source.spec
     architecture.check(spec)
@@ -72,16 +78,31 @@ def prepare(config: RunConfig, registry: Registry | None = None) -> Setup:
     evaluators = choose_evaluators(registry, config.evaluators, spec)
     conditional = architecture.uses_labels(spec)
     generator, discriminator = build_models(config, architecture, loss, stabilizers, spec, conditional, device)
+    if config.sync_bn and ranks.distributed:
+        generator = nn.SyncBatchNorm.convert_sync_batchnorm(generator)
+        discriminator = nn.SyncBatchNorm.convert_sync_batchnorm(discriminator)
+    if ranks.distributed:  # same initial weights on every rank, then each rank its own noise stream
+        torch.manual_seed(config.seed + 7919 * ranks.rank)
     settings = optimizer_settings(config, loss, stabilizers)
     opt_g, opt_d = make_optimizers(generator, discriminator, settings, device)
     latent = LatentSampler(config.latent_dim, config.latent_dist, device, seed=config.seed + 1,
                            class_frequencies=source.class_frequencies() if conditional else None)
     penalties = list(loss.penalties()) + [p for stabilizer in stabilizers for p in stabilizer.penalties()]
     setup = Setup(config, device, spec, source, architecture, loss, stabilizers, evaluators, generator,
-                  discriminator, settings, opt_g, opt_d, latent, conditional, penalties)
+                  discriminator, settings, opt_g, opt_d, latent, conditional, penalties, ranks)
     if config.init_from:
         load_initial_weights(setup, Path(config.init_from))
     return setup
+
+
+def device_for_rank(device: torch.device, ranks: Ranks) -> torch.device:
+    """One GPU per rank; CPU ranks share the CPU."""
+    if device.type == "cuda" and ranks.distributed:
+        count = torch.cuda.device_count()
+        if ranks.world_size > count:
+            raise ConfigError(f"{ranks.world_size} processes need {ranks.world_size} GPUs; this machine has {count}.")
+        return torch.device("cuda", ranks.rank)
+    return device
 
 
 def create_stabilizers(registry: Registry, choices: list[Choice]) -> list[Stabilizer]:

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from ganbench.architecture import DOutput, Images, map_images
 from ganbench.engine.device import autocast
+from ganbench.engine.distributed import average_gradients
 from ganbench.engine.setup import Setup
 from ganbench.loss import PenaltyInputs, Targets
 from ganbench.stabilizer import StepInfo
@@ -32,9 +33,12 @@ class AdversarialStep:
         self.setup = setup
         self.n_critic = setup.settings.n_critic
         self.joint = setup.config.step_mode == "joint"
-        self.batch_size = setup.config.batch_size
-        self.base_targets = Targets(real=torch.ones(self.batch_size, device=setup.device),
-                                    fake=torch.zeros(self.batch_size, device=setup.device))
+        # Every rank draws the global batch from the same generators and trains on its slice.
+        self.global_batch = setup.config.batch_size
+        self.shard = setup.ranks.shard(self.global_batch)
+        local_batch = self.global_batch // setup.ranks.world_size
+        self.base_targets = Targets(real=torch.ones(local_batch, device=setup.device),
+                                    fake=torch.zeros(local_batch, device=setup.device))
         self.zero = torch.zeros((), device=setup.device)
 
     def __call__(self, info: StepInfo) -> torch.Tensor:
@@ -52,9 +56,8 @@ class AdversarialStep:
     # Dmain: tell real from fake.
     def discriminator_step(self, info: StepInfo, keep_graph: bool):
         setup = self.setup
-        x_real, y_real = setup.source.sample(self.batch_size)
-        z = setup.latent.latent(self.batch_size)
-        y_fake = setup.latent.labels(self.batch_size)
+        x_real, y_real = self.my_share(*setup.source.sample(self.global_batch))
+        z, y_fake = self.my_share(setup.latent.latent(self.global_batch), setup.latent.labels(self.global_batch))
         grad_context = contextlib.nullcontext() if keep_graph else torch.no_grad()
         with autocast(setup.device, setup.config.precision):
             with grad_context:
@@ -70,6 +73,7 @@ class AdversarialStep:
         total = loss_real + loss_fake + auxiliary + penalty
         setup.opt_d.zero_grad(set_to_none=True)
         total.backward()
+        average_gradients(setup.discriminator, setup.ranks)
         grad_norm = total_grad_norm(setup.discriminator)
         setup.opt_d.step()
         setup.loss.after_d_step(setup.discriminator)
@@ -87,19 +91,24 @@ class AdversarialStep:
         setup.discriminator.requires_grad_(False)  # G's update needs no gradient for D's weights
         with autocast(setup.device, setup.config.precision):
             if fake is None:
-                z = setup.latent.latent(self.batch_size)
-                y_fake = setup.latent.labels(self.batch_size)
+                z, y_fake = self.my_share(setup.latent.latent(self.global_batch),
+                                          setup.latent.labels(self.global_batch))
                 fake = setup.generator(z, y_fake if setup.conditional else None)
             out = setup.discriminator(self.d_input(fake, info), y_fake if setup.conditional else None)
             loss = setup.loss.g_loss(out.logits.float(), targets) + self.auxiliary_loss(out, y_fake)
         setup.discriminator.requires_grad_(True)
         setup.opt_g.zero_grad(set_to_none=True)
         loss.backward()
+        average_gradients(setup.generator, setup.ranks)
         grad_norm = total_grad_norm(setup.generator)
         setup.opt_g.step()
         for stabilizer in setup.stabilizers:
             stabilizer.after_g_step(setup.generator, info)
         return loss, grad_norm
+
+    def my_share(self, x: torch.Tensor, y: torch.Tensor | None):
+        """This rank's slice of a global batch (all of it in a single process)."""
+        return x[self.shard], None if y is None else y[self.shard]
 
     def d_input(self, images: Images, info: StepInfo) -> Images:
         for stabilizer in self.setup.stabilizers:
