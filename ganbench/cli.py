@@ -125,7 +125,9 @@ def parse_named_options(pairs, flag: str, names: list[str], kind: str) -> dict[s
 @click.option("--restart", is_flag=True, help="Delete this configuration's run directory and train from scratch.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--dry-run", is_flag=True, help="Validate and print the configuration as JSON, train nothing.")
-def run(restart: bool, quiet: bool, dry_run: bool, **values) -> None:
+@click.option("--profile", "profile_steps", default=None, type=click.IntRange(1, 1000), metavar="STEPS",
+              help="Profile STEPS training steps (after a warm-up), write a Chrome trace, print where time goes.")
+def run(restart: bool, quiet: bool, dry_run: bool, profile_steps: int | None, **values) -> None:
     """Train one GAN and evaluate it. Defaults: dcgan on the embedded digits at 32 px."""
     from ganbench.engine.setup import prepare
 
@@ -133,6 +135,12 @@ def run(restart: bool, quiet: bool, dry_run: bool, **values) -> None:
     if dry_run:
         prepare(config)
         click.echo(json.dumps({"run_id": config.run_id, **config.to_dict()}, indent=2))
+        return
+    if profile_steps:
+        from ganbench.engine.profile import profile_steps as profile
+        trace = Path(config.results_dir) / f"profile-{config.run_id}.json"
+        click.echo(profile(prepare(config), profile_steps, trace))
+        click.echo(f"Chrome trace (open in chrome://tracing or ui.perfetto.dev): {trace}")
         return
     report = run_distributed_or_single(config, show_progress=not quiet, restart=restart)
     if report is not None:

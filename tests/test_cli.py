@@ -102,3 +102,11 @@ def test_run_prints_the_run_directory_and_figures(capsys, tmp_path):
                           "--results-dir", str(tmp_path))
     assert "run directory:" in out and "img/s" in out
     assert (next(tmp_path.iterdir()) / "result.json").exists()
+
+
+def test_profile_prints_the_top_operators_and_writes_a_trace(capsys, tmp_path):
+    _, out, _ = invoke_ok(capsys, "run", *FAST, "--arch-opt", "base_channels=8", "--profile", "2",
+                          "--results-dir", str(tmp_path))
+    assert "Self CPU" in out and "aten::" in out
+    (trace,) = tmp_path.glob("profile-*.json")
+    assert json.loads(trace.read_text())["traceEvents"]
