@@ -18,7 +18,7 @@ def invoke(capsys, *args):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--arch", "dcgna"], "Unknown architecture 'dcgna'. Did you mean 'dcgan'?"),
+    (["--arch", "dcgna"], "Unknown architecture 'dcgna'. Did you mean 'dcgan'"),
     (["--loss", "nope"], "Unknown loss 'nope'"),
     (["--dataset", "mnistt"], "Did you mean 'mnist'"),
     (["--stabilizer", "label-smoth"], "Unknown stabilizer 'label-smoth'"),

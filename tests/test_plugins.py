@@ -79,7 +79,7 @@ def test_registry_refuses_a_duplicate_directly():
 def test_unknown_name_suggests_close_names():
     with pytest.raises(UnknownComponent) as error:
         plugins.registry().get("architecture", "dcgna")
-    assert "Did you mean 'dcgan'?" in str(error.value)
+    assert "Did you mean 'dcgan'" in str(error.value)
     assert "Known architectures:" in str(error.value)
 
 

@@ -1,0 +1,65 @@
+"""AC-GAN: Odena, Olah & Shlens (2017), "Conditional Image Synthesis with Auxiliary Classifier
+GANs", ICML 2017.
+
+The generator takes the class label with the noise; the discriminator sees the image alone and
+answers two questions: is it real (one logit) and which class is it (one logit per class). The
+class cross-entropy, on real images with their labels and on fakes with the labels they were
+drawn for, joins both the D and the G loss; the engine adds it whenever a discriminator returns
+class logits, so this module only builds the two heads.
+
+As in cgan, the nets are DCGAN-style (Radford et al. 2016), the generator concatenating a
+learned label embedding to z. The paper's discriminator also used dropout; here dropout is a
+stabilizer (``--stabilizer dropout``), inserted in the neck before both heads.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput
+from ganbench.data.spec import DataSpec
+from ganbench_conditional.conv_stack import (SMALLEST_SIDE, ConvOptions, LabelledGenerator, check_square_power_of_two,
+                                             downsampling_body, init_as_in_dcgan, resolve_d_norm)
+
+
+class ACGANDiscriminator(Discriminator):
+    """Image -> halving convolutions -> 4x4 -> neck -> (real/fake logit, class logits)."""
+
+    def __init__(self, request: BuildRequest, options: ConvOptions, norm: str) -> None:
+        super().__init__(request.neck)
+        spec = request.spec
+        self.body, width = downsampling_body(spec.channels, spec.resolution, options, norm)
+        # The neck may add channels (minibatch-std), so both heads are sized by it.
+        head_width = self.neck.out_channels(width)
+        self.to_logit = nn.Conv2d(head_width, 1, kernel_size=SMALLEST_SIDE)
+        self.to_class_logits = nn.Conv2d(head_width, spec.num_classes, kernel_size=SMALLEST_SIDE)
+        # Only our own layers: the neck belongs to the stabilizers that made it.
+        for part in (self.body, self.to_logit, self.to_class_logits):
+            part.apply(init_as_in_dcgan)
+
+    def features(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        return self.body(x)  # the label is what D must predict, so it is not an input
+
+    def head(self, h: torch.Tensor, y: torch.Tensor | None) -> DOutput:
+        return DOutput(self.to_logit(h).flatten(), self.to_class_logits(h).flatten(1))
+
+
+class ACGAN(Architecture):
+    """Auxiliary classifier GAN for labelled square images of 8, 16, 32 ... px."""
+
+    name = "acgan"
+    description = "Auxiliary classifier GAN (Odena et al. 2017): D also predicts the class, DCGAN-style nets."
+    data_kinds = ("image",)
+    requires_labels = True
+    min_resolution = 2 * SMALLEST_SIDE
+    Options = ConvOptions
+
+    def check(self, spec: DataSpec) -> None:
+        super().check(spec)
+        check_square_power_of_two(self.name, spec)
+
+    def build(self, request: BuildRequest) -> tuple[LabelledGenerator, ACGANDiscriminator]:
+        self.check(request.spec)
+        norm = resolve_d_norm(self.name, self.options.d_norm, request.batch_norm_in_d)
+        return LabelledGenerator(request, self.options), ACGANDiscriminator(request, self.options, norm)
