@@ -1,9 +1,43 @@
-"""Built-in stabilizers."""
+"""Built-in stabilizers, registered through the same hook as a plugin's.
+
+Each lives in its own module under ``ganbench.stabilizers``. At every point of the step the
+engine calls them in ascending ``order`` (ties keep the order the user gave):
+
+=====  ================  ======================================  =================================
+order  name              point(s)                                why there
+=====  ================  ======================================  =================================
+10     spectral-norm     parametrize (D)                         before anything copies weights
+20     ttur              optimizer_settings                      the user's --lr-g/--lr-d win after it
+30     instance-noise    d_input (real and fake, every scale)    the only input transform
+40     label-smoothing   targets                                 smooth first ...
+45     label-flip        targets                                 ... then swap the smoothed values
+50     minibatch-std     neck_layers                             first in the neck: clean features
+55     d-noise           neck_layers                             noise on the features ...
+60     dropout           neck_layers                             ... then dropout, right before the head
+70     r1                penalties (real data, lazy)             an extra D loss term
+90     ema               parametrize (copies G), after_g_step,   last: copies G after every change
+                         sampling_generator, checkpoint state
+-      none              nothing                                 the explicit baseline for sweeps
+=====  ================  ======================================  =================================
+
+So the discriminator's neck reads ``features -> minibatch-std -> d-noise -> dropout -> head``.
+docs/stabilizers.md has the same table with defaults and papers.
+"""
 
 from __future__ import annotations
 
 from ganbench import hookimpl
 from ganbench.stabilizer import Stabilizer
+from ganbench.stabilizers.d_noise import DNoise
+from ganbench.stabilizers.dropout import Dropout
+from ganbench.stabilizers.ema import EMA
+from ganbench.stabilizers.instance_noise import InstanceNoise
+from ganbench.stabilizers.label_flip import LabelFlip
+from ganbench.stabilizers.label_smoothing import LabelSmoothing
+from ganbench.stabilizers.minibatch_std import MinibatchStd
+from ganbench.stabilizers.r1 import R1
+from ganbench.stabilizers.spectral_norm import SpectralNorm
+from ganbench.stabilizers.ttur import TTUR
 
 
 class NoStabilizer(Stabilizer):
@@ -11,6 +45,11 @@ class NoStabilizer(Stabilizer):
     description = "The explicit baseline: no stabilizer."
 
 
+BUILTIN_STABILIZERS = (NoStabilizer, SpectralNorm, TTUR, InstanceNoise, LabelSmoothing, LabelFlip, MinibatchStd,
+                       DNoise, Dropout, R1, EMA)
+
+
 @hookimpl
 def register_stabilizers(register):
-    register(NoStabilizer)
+    for stabilizer in BUILTIN_STABILIZERS:
+        register(stabilizer)
