@@ -26,6 +26,7 @@ BUILTIN_MODULES = (
     "ganbench.builtins.datasets",
     "ganbench.builtins.stabilizers",
     "ganbench.builtins.evaluators",
+    "ganbench.builtins.sample_metrics",
 )
 _skip_entry_points = False  # set by the test suite so that tests never see installed plugins
 
