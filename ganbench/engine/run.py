@@ -4,6 +4,7 @@ write result.json. This is the library entry point that ``ganbench run`` and swe
 from __future__ import annotations
 
 import dataclasses
+import logging
 import shutil
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from ganbench.engine.distributed import SINGLE, Ranks, barrier
 from ganbench.engine.environment import describe_environment
 from ganbench.engine.loop import TrainingOutcome, train
 from ganbench.engine.setup import Setup, prepare
+from ganbench.evaluate.best_step import best_of_run
 from ganbench.evaluate.runner import evaluate
 from ganbench.results.atomic import write_json
 from ganbench.results.run_dir import RunDir
@@ -54,6 +56,7 @@ def run(config: RunConfig, show_progress: bool = True, restart: bool = False, ra
     if not ranks.main:
         return RunReport(run_dir.path, {}, resumed_from=start_step)
     result = finish(setup, run_dir, outcome, start_images, time.perf_counter() - started)
+    publish(run_dir)
     return RunReport(run_dir.path, result, resumed_from=start_step)
 
 
@@ -110,6 +113,9 @@ def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, start_images
         "protocol": evaluation.protocol if evaluation else {},
         "eval_time_s": round(evaluation.seconds, 3) if evaluation else None,
         "evaluations": outcome.evaluations,
+        # Best-step figures, beside the headline: the final checkpoint's "metrics" stay the result.
+        "best": best_of_run(run_dir.evaluations, outcome.evaluations, outcome.step,
+                            evaluation.metrics if evaluation else {}, setup.evaluators),
         "diverged_at": outcome.diverged_at,
         "last_good_checkpoint": str(run_dir.checkpoint) if run_dir.checkpoint.exists() else None,
         "optimizer": {"lr_g": setup.settings.lr_g, "lr_d": setup.settings.lr_d,
@@ -119,3 +125,16 @@ def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, start_images
     write_json(run_dir.result, result)
     return result
 
+
+def publish(run_dir: RunDir) -> None:
+    """After result.json: add the run to the results index, draw curves.png, write TensorBoard events.
+
+    The run directory is the truth, so a failure here is a warning and never loses the run."""
+    from ganbench.results import index, plots
+    for what, action in (("the results index", index.upsert_run), ("curves.png", plots.write_run_curves),
+                         ("TensorBoard events", plots.write_tensorboard)):
+        try:
+            action(run_dir.path)
+        except Exception as error:
+            logging.getLogger("ganbench").warning(f"{run_dir.path.name}: could not write {what} "
+                                                  f"({type(error).__name__}: {error}); the run itself is complete.")

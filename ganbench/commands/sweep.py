@@ -1,0 +1,57 @@
+"""``ganbench sweep``: train the product of architectures, losses, stabilizer sets, datasets, seeds
+and any other setting, skip what finished, resume what was interrupted, and show it live."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+
+SET_HELP = "Any other run setting with one or several values, repeatable: --set lr_d=1e-4,2e-4."
+
+
+def register(cli: click.Group) -> None:
+    from ganbench.cli import run_options  # defined before the CLI module registers its commands
+    from ganbench.sweep.executors import EXECUTORS
+
+    @cli.command()
+    @click.argument("suite", required=False, type=click.Path(dir_okay=False))
+    @run_options
+    @click.option("--seeds", default=None, metavar="N", help="Train seeds 0..N-1 of every configuration.")
+    @click.option("--set", "set_pairs", multiple=True, metavar="KEY=V1,V2", help=SET_HELP)
+    @click.option("--executor", type=click.Choice(sorted(EXECUTORS)), default="local", show_default=True,
+                  help="local: one run after another; processes: several worker processes.")
+    @click.option("--workers", type=click.IntRange(min=1), default=None,
+                  help="Worker processes (default: one per GPU, else half the CPU cores).")
+    @click.option("--dry-run", is_flag=True, help="List the runs and train nothing.")
+    @click.pass_context
+    def sweep(context: click.Context, suite: str | None, seeds: str | None, set_pairs: tuple[str, ...],
+              executor: str, workers: int | None, dry_run: bool, **values) -> None:
+        """Train every combination of the listed settings over seeds, skipping what finished.
+
+        Example: --arch dcgan,msg --stabilizer none,label-smoothing --seeds 3. Comma-separated lists
+        sweep (--arch, --loss, --dataset, --stabilizer, where a+b is one set of two, and the values of
+        --arch-opt, --loss-opt, --data-opt, --stab-opt and --set); SUITE is a TOML file
+        (docs/sweeps.md) whose settings the flags you type replace."""
+        from ganbench.sweep.executors import make_executor, run_sweep
+        from ganbench.sweep.expand import plan
+        from ganbench.sweep.live import SweepBoard, sweep_summary
+
+        typed = [name for name in values if context.get_parameter_source(name) in (
+            click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)]
+        configs = plan(suite, values, set_pairs, seeds, given=typed)
+        results_dir = configs[0].results_dir
+        console = Console()
+        groups = len({config.config_hash(include_seed=False) for config in configs})
+        console.print(f"sweep: {len(configs)} runs ({groups} configurations), executor {executor}, "
+                      f"results in {results_dir}")
+        if dry_run:
+            for config in configs:
+                click.echo(config.run_id)
+            return
+        board = SweepBoard(configs)
+        with board.live(console):
+            updates = run_sweep(configs, make_executor(executor, workers), board.update)
+        for line in sweep_summary(updates):
+            console.print(line)
+        console.print(f"Results: {results_dir} (index: {results_dir}/index.sqlite)")
+        console.print(f"Next: ganbench compare {results_dir}")

@@ -1,0 +1,399 @@
+"""Compare configurations over seeds: mean, 95% confidence interval, rank and significance.
+
+Runs are grouped by configuration (every setting that changes training, except the seed).
+For each metric a group gets the mean over its seeds, the sample standard deviation s, and the
+half-width of the 95% confidence interval of the mean, t(0.975, n-1) * s / sqrt(n) (Student's t,
+since a handful of seeds is far from the normal limit). Ranks and the best value per column
+follow each metric's direction. Against a baseline group, each metric is tested with Welch's
+t-test (B. L. Welch, "The generalization of Student's problem when several different population
+variances are involved", Biometrika 34, 1947), which does not assume equal variances.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Iterable, Sequence
+
+from pathlib import Path
+
+from ganbench.config import RunConfig
+from ganbench.errors import ConfigError
+from ganbench.results.index import IndexedRun, RebuildReport, default_index_path, ensure_index, load_runs
+
+CONFIDENCE = 0.95
+ALPHA = 0.05
+TEST_NAME = "Welch's t-test (two-sided, unequal variances)"
+RUN_KEYS = ("arch", "loss", "dataset", "stabilizers", "status", "seed", "run_id", "grp")
+LABEL_KEYS = ("arch", "loss", "dataset", "stabilizers")
+MISSING = object()
+
+
+@dataclasses.dataclass
+class MetricSummary:
+    """One metric of one group over its seeds."""
+
+    name: str
+    direction: str | None  # lower, higher, or None (a logged scalar: not ranked)
+    values: list[float]
+    mean: float = math.nan
+    std: float = math.nan
+    ci: float = math.nan  # half-width of the 95% confidence interval of the mean
+    rank: int | None = None
+    best: bool = False
+    p_value: float | None = None  # against the baseline group
+    significant: bool = False
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+
+@dataclasses.dataclass
+class GroupSummary:
+    """One configuration: its runs and their statistics."""
+
+    group: str
+    label: dict[str, str]  # arch, loss, dataset, stabilizers
+    settings: str  # the other settings in which this configuration differs from the rest
+    runs: list[IndexedRun]
+    metrics: dict[str, MetricSummary]
+    rank: int | None = None
+    baseline: bool = False
+
+    @property
+    def n(self) -> int:
+        return len(self.runs)
+
+    @property
+    def diverged(self) -> int:
+        return sum(run.status == "diverged" for run in self.runs)
+
+    @property
+    def seeds(self) -> list[int]:
+        return sorted(run.seed for run in self.runs)
+
+    @property
+    def budget_steps(self) -> list[int]:
+        return sorted({run.budget_steps for run in self.runs if run.budget_steps is not None})
+
+    @property
+    def images_seen(self) -> list[int]:
+        return sorted({run.images_seen for run in self.runs if run.images_seen is not None})
+
+    @property
+    def wall_time_s(self) -> float | None:
+        return _mean_or_none(run.wall_time_s for run in self.runs)
+
+    @property
+    def img_per_s(self) -> float | None:
+        return _mean_or_none(run.img_per_s for run in self.runs)
+
+    def describe(self) -> str:
+        text = ", ".join(f"{key}={self.label[key]}" for key in LABEL_KEYS)
+        return f"{text}, {self.settings}" if self.settings else text
+
+
+@dataclasses.dataclass
+class Comparison:
+    """Everything a table needs, in display order."""
+
+    groups: list[GroupSummary]
+    metrics: list[str]
+    directions: dict[str, str | None]
+    sort_metric: str | None
+    baseline: GroupSummary | None = None
+    test_name: str = TEST_NAME
+    confidence: float = CONFIDENCE
+    alpha: float = ALPHA
+
+    @property
+    def has_settings(self) -> bool:
+        return any(group.settings for group in self.groups)
+
+    def notes(self) -> list[str]:
+        """The footer: what the numbers mean, the test used, and the budgets."""
+        notes = [f"Cells: mean ± half-width of the {self.confidence:.0%} confidence interval over seeds "
+                 f"(Student t, n-1 degrees of freedom); n: runs per configuration; best per column in bold; "
+                 f"↓ lower is better, ↑ higher is better."]
+        if self.sort_metric:
+            notes.append(f"Rank by {self.sort_metric}.")
+        if self.baseline is not None:
+            notes.append(f"* p < {self.alpha} against the baseline ({self.baseline.describe()}) by "
+                         f"{self.test_name} over seeds.")
+        notes.append(self.budget_note())
+        if any(group.diverged for group in self.groups):
+            notes.append("Diverged runs count in n and in the diverged column; they have no metrics.")
+        return notes
+
+    def budget_note(self) -> str:
+        steps = sorted({step for group in self.groups for step in group.budget_steps})
+        images = sorted({count for group in self.groups for count in group.images_seen})
+        if len(steps) == 1 and len(images) == 1:
+            return f"Equal budget for every run: {steps[0]} steps, {images[0]} images seen."
+        return (f"Budgets differ: steps {', '.join(map(str, steps))}; images seen "
+                f"{', '.join(map(str, images))} (diverged runs stop early; n_critic multiplies images).")
+
+
+def compare(runs: Sequence[IndexedRun], metrics: Sequence[str] = (), where: Iterable[str] = (),
+            sort: str | None = None, baseline: str | None = None) -> Comparison:
+    """Group ``runs`` by configuration and summarise them; every user mistake is one ConfigError."""
+    runs = filter_runs(runs, where)
+    if not runs:
+        raise ConfigError("no run matches; check --where, or run a sweep first.")
+    directions = metric_directions(runs)
+    chosen = choose_metrics(directions, metrics)
+    if sort is not None and sort not in directions:
+        raise ConfigError(f"--sort {sort!r} is not a metric of these runs; "
+                          f"choose one of {', '.join(sorted(directions))}.")
+    groups = summarise_groups(runs, chosen, directions)
+    sort_metric = sort or next((name for name in chosen if directions.get(name)), None)
+    rank_and_mark_best(groups, chosen, directions)
+    base = find_baseline(groups, baseline) if baseline else None
+    if base is not None:
+        test_against_baseline(groups, base, chosen)
+    ordered = sort_groups(groups, sort_metric, directions)
+    for group in ordered:
+        group.rank = group.metrics[sort_metric].rank if sort_metric in group.metrics else None
+    return Comparison(ordered, chosen, {name: directions[name] for name in chosen}, sort_metric, base)
+
+
+def compare_results(results_dir: Path | str, metrics: Sequence[str] = (), where: Iterable[str] = (),
+                    sort: str | None = None, baseline: str | None = None) -> tuple[Comparison, RebuildReport | None]:
+    """``compare`` over a results directory, read through its index (rebuilt first when stale)."""
+    results_dir = Path(results_dir)
+    if not results_dir.is_dir():
+        raise ConfigError(f"results directory {results_dir} does not exist; run a sweep first or name the directory.")
+    rebuilt = ensure_index(results_dir)
+    runs = load_runs(default_index_path(results_dir))
+    if not runs:
+        raise ConfigError(f"{results_dir} holds no finished run; run a sweep first.")
+    return compare(runs, metrics, where, sort, baseline), rebuilt
+
+
+# Filters ---------------------------------------------------------------------------------------------
+
+def filter_runs(runs: Sequence[IndexedRun], where: Iterable[str]) -> list[IndexedRun]:
+    """Keep the runs that match every ``key=value`` (a value may list alternatives: ``arch=mlp,dcgan``)."""
+    selected = list(runs)
+    for condition in where:
+        key, sep, wanted = condition.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"--where expects key=value, got {condition!r}.")
+        if runs and all(run_value(run, key) is MISSING for run in runs):
+            raise ConfigError(f"--where {key!r} is not a run setting; valid keys: {', '.join(valid_keys(runs))}.")
+        alternatives = [value.strip() for value in wanted.split(",")]
+        selected = [run for run in selected if any(same_value(run_value(run, key), value) for value in alternatives)]
+    return selected
+
+
+def run_value(run: IndexedRun, key: str) -> Any:
+    """A run's value for ``key``: a column, a config field, or ``component.option``."""
+    if key in RUN_KEYS:
+        return getattr(run, key)
+    if key == "group":
+        return run.grp
+    config = run.config
+    if key in config:
+        value = config[key]
+        return value.get("name") if isinstance(value, dict) else value
+    component, dot, option = key.partition(".")
+    if dot:
+        for choice in _choices(config):
+            if choice.get("name") == component or _field_of(config, choice) == component:
+                if option in (choice.get("options") or {}):
+                    return choice["options"][option]
+    return MISSING
+
+
+def _choices(config: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [config[name] for name in ("arch", "loss", "dataset") if isinstance(config.get(name), dict)]
+    return found + [choice for choice in config.get("stabilizers") or [] if isinstance(choice, dict)]
+
+
+def _field_of(config: dict[str, Any], choice: dict[str, Any]) -> str | None:
+    return next((name for name in ("arch", "loss", "dataset") if config.get(name) is choice), None)
+
+
+def valid_keys(runs: Sequence[IndexedRun]) -> list[str]:
+    keys = set(RUN_KEYS)
+    for run in runs:
+        keys.update(key for key in run.config if key not in ("run_id", "group"))
+        keys.update(flatten_options(run.config))
+    return sorted(keys)
+
+
+def same_value(actual: Any, wanted: str) -> bool:
+    if actual is MISSING:
+        return False
+    if str(actual) == wanted or (isinstance(actual, bool) and str(actual).lower() == wanted.lower()):
+        return True
+    try:
+        return float(actual) == float(wanted)
+    except (TypeError, ValueError):
+        return False
+
+
+# Statistics ------------------------------------------------------------------------------------------
+
+def metric_directions(runs: Sequence[IndexedRun]) -> dict[str, str | None]:
+    directions: dict[str, str | None] = {}
+    for run in runs:
+        for name in run.metrics:
+            if directions.get(name) is None:
+                directions[name] = run.directions.get(name)
+    return directions
+
+
+def choose_metrics(directions: dict[str, str | None], requested: Sequence[str]) -> list[str]:
+    """The requested metrics, or by default every evaluated metric (those with a direction), in the
+    order the evaluators wrote them."""
+    for name in requested:
+        if name not in directions:
+            available = ", ".join(sorted(directions)) or "none"
+            raise ConfigError(f"--metric {name!r} is not in these runs; available: {available}.")
+    if requested:
+        return list(dict.fromkeys(requested))
+    return [name for name, direction in directions.items() if direction]
+
+
+def summarise_groups(runs: Sequence[IndexedRun], metrics: Sequence[str],
+                     directions: dict[str, str | None]) -> list[GroupSummary]:
+    by_group: dict[str, list[IndexedRun]] = {}
+    for run in runs:
+        by_group.setdefault(run.grp, []).append(run)
+    settings = differing_settings({group: members[0].config for group, members in by_group.items()})
+    groups = []
+    for group, members in by_group.items():
+        label = {key: str(getattr(members[0], key)) for key in LABEL_KEYS}
+        summaries = {name: summarise(name, directions.get(name), [run.metrics[name] for run in members
+                                                                   if name in run.metrics]) for name in metrics}
+        groups.append(GroupSummary(group, label, settings[group], sorted(members, key=lambda r: r.seed), summaries))
+    return groups
+
+
+def summarise(name: str, direction: str | None, values: list[float]) -> MetricSummary:
+    summary = MetricSummary(name, direction, list(values))
+    n = len(values)
+    if n:
+        summary.mean = sum(values) / n
+    if n >= 2:
+        summary.std = math.sqrt(sum((value - summary.mean) ** 2 for value in values) / (n - 1))
+        summary.ci = t_quantile(0.5 + CONFIDENCE / 2, n - 1) * summary.std / math.sqrt(n)
+    return summary
+
+
+def t_quantile(probability: float, degrees_of_freedom: int) -> float:
+    from scipy import stats
+    return float(stats.t.ppf(probability, degrees_of_freedom))
+
+
+def rank_and_mark_best(groups: Sequence[GroupSummary], metrics: Sequence[str],
+                       directions: dict[str, str | None]) -> None:
+    """Rank 1 is the best mean in the metric's direction; ties share a rank."""
+    for name in metrics:
+        direction = directions.get(name)
+        if direction not in ("lower", "higher"):
+            continue
+        scored = [group.metrics[name] for group in groups if group.metrics[name].n]
+        for summary in scored:
+            better = sum(_is_better(other.mean, summary.mean, direction) for other in scored)
+            summary.rank = better + 1
+            summary.best = summary.rank == 1
+
+
+def _is_better(a: float, b: float, direction: str) -> bool:
+    return a < b if direction == "lower" else a > b
+
+
+def find_baseline(groups: Sequence[GroupSummary], description: str) -> GroupSummary:
+    """The one group that matches ``arch=dcgan,stabilizers=none``-style conditions."""
+    conditions = []
+    for pair in description.split(","):
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--baseline expects key=value pairs separated by commas, got {description!r}.")
+        conditions.append((key.strip(), value.strip()))
+    matches = [group for group in groups
+               if all(same_value(run_value(group.runs[0], key), value) for key, value in conditions)]
+    if len(matches) != 1:
+        choices = "; ".join(group.describe() for group in groups)
+        found = "no configuration" if not matches else f"{len(matches)} configurations"
+        raise ConfigError(f"--baseline {description!r} matches {found}, not one; the configurations are: {choices}.")
+    matches[0].baseline = True
+    return matches[0]
+
+
+def test_against_baseline(groups: Sequence[GroupSummary], baseline: GroupSummary, metrics: Sequence[str]) -> None:
+    for group in groups:
+        if group is baseline:
+            continue
+        for name in metrics:
+            ours, theirs = group.metrics[name].values, baseline.metrics[name].values
+            if len(ours) < 2 or len(theirs) < 2:
+                continue
+            p_value = welch_p_value(ours, theirs)
+            if math.isfinite(p_value):
+                group.metrics[name].p_value = p_value
+                group.metrics[name].significant = p_value < ALPHA
+
+
+def welch_p_value(a: Sequence[float], b: Sequence[float]) -> float:
+    """Two-sided p-value of Welch's t-test; NaN when both samples are constant."""
+    import warnings
+
+    from scipy import stats
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # near-identical samples: the p-value says so itself
+        return float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+
+
+def sort_groups(groups: Sequence[GroupSummary], metric: str | None,
+                directions: dict[str, str | None]) -> list[GroupSummary]:
+    by_label = sorted(groups, key=lambda group: (*(group.label[key] for key in LABEL_KEYS), group.settings))
+    if metric is None:
+        return by_label
+    sign = -1 if directions.get(metric) == "higher" else 1
+
+    def key(group: GroupSummary) -> tuple[bool, float]:
+        mean = group.metrics[metric].mean
+        return math.isnan(mean), sign * mean if not math.isnan(mean) else 0.0
+
+    return sorted(by_label, key=key)  # stable: equal means keep the label order
+
+
+# Settings that tell configurations apart ---------------------------------------------------------------
+
+def differing_settings(configs: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """For each group, the settings beyond arch/loss/dataset/stabilizers in which the groups differ."""
+    flat = {group: flatten_settings(config) for group, config in configs.items()}
+    keys = sorted({key for values in flat.values() for key in values})
+    differing = [key for key in keys if len({repr(values.get(key, MISSING)) for values in flat.values()}) > 1]
+    return {group: ", ".join(f"{key}={values[key]}" for key in differing if key in values)
+            for group, values in flat.items()}
+
+
+def flatten_settings(config: dict[str, Any]) -> dict[str, Any]:
+    skipped = {"run_id", "group", "seed", "arch", "loss", "dataset", "stabilizers", *RunConfig.NOT_IN_ID}
+    flat = {key: value for key, value in config.items() if key not in skipped}
+    flat.update(flatten_options(config))
+    return flat
+
+
+def flatten_options(config: dict[str, Any]) -> dict[str, Any]:
+    """``arch.base_channels``-style keys for every component option in a config."""
+    flat = {}
+    for field in ("arch", "loss", "dataset"):
+        choice = config.get(field)
+        if isinstance(choice, dict):
+            flat.update({f"{field}.{key}": value for key, value in (choice.get("options") or {}).items()})
+    for choice in config.get("stabilizers") or []:
+        if isinstance(choice, dict):
+            flat.update({f"{choice.get('name')}.{key}": value for key, value in (choice.get("options") or {}).items()})
+    return flat
+
+
+def _mean_or_none(values: Iterable[float | None]) -> float | None:
+    present = [value for value in values if value is not None]
+    return sum(present) / len(present) if present else None

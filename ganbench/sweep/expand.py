@@ -1,0 +1,337 @@
+"""A sweep, from command-line lists or a TOML suite, expanded into the RunConfigs of its product.
+
+Both sources give one :class:`SweepSpec`: settings fixed for every run, and the values each
+swept setting takes (the seed is one of them). ``expand`` takes the product, adds the suite's
+extra combinations, and drops duplicates by run id, so the same run is never listed twice.
+
+Component options are converted to their declared types before the run id is computed, so
+``--arch-opt base_channels=8`` and ``base_channels = 8`` in a suite name the same run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import tomllib
+import typing
+from pathlib import Path
+from typing import Any, Iterable
+
+from ganbench import plugins
+from ganbench.config import Choice, RunConfig
+from ganbench.errors import ConfigError
+from ganbench.options import coerce, parse_assignments
+from ganbench.registry import Registry
+
+FIELDS = tuple(field.name for field in dataclasses.fields(RunConfig))
+COMPONENTS = {"arch": "architecture", "loss": "loss", "dataset": "dataset"}
+AXIS_ORDER = ("dataset", "arch", "loss", "stabilizers")  # outer to inner; other settings next, the seed last
+HAS_OWN_FLAG = ("arch", "loss", "dataset", "stabilizers", "evaluators", "seed")
+# Command-line parameter -> the RunConfig field it sets (the rest share their field's name).
+PARAM_FIELDS = {"arch_opt": "arch", "loss_opt": "loss", "data_opt": "dataset", "stab_opt": "stabilizers",
+                "eval_opt": "evaluators", "compile_": "compile"}
+
+
+@dataclasses.dataclass
+class SweepSpec:
+    """A sweep before expansion."""
+
+    fixed: dict[str, Any]  # field -> one raw value, the same for every run
+    axes: dict[str, list[Any]]  # field -> the raw values it takes; the product of all axes is swept
+    includes: list[dict[str, list[Any]]] = dataclasses.field(default_factory=list)  # extra combinations
+
+    def override(self, other: "SweepSpec") -> "SweepSpec":
+        """This spec with every setting that ``other`` names replaced by ``other``'s (command line over suite)."""
+        named = set(other.fixed) | set(other.axes)
+
+        def without(table: dict) -> dict:
+            return {key: value for key, value in table.items() if key not in named}
+
+        return SweepSpec({**without(self.fixed), **other.fixed}, {**without(self.axes), **other.axes},
+                         [without(include) for include in self.includes])
+
+    def combination_sets(self) -> list[tuple[dict[str, Any], dict[str, list[Any]]]]:
+        """(fixed, axes) of the main product and of each extra combination, which replaces what it names."""
+        sets = [(self.fixed, self.axes)]
+        for include in self.includes:
+            fixed = {key: value for key, value in self.fixed.items() if key not in include}
+            axes = {**{key: value for key, value in self.axes.items() if key not in include}, **include}
+            sets.append((fixed, axes))
+        return sets
+
+
+def expand(spec: SweepSpec, registry: Registry | None = None) -> list[RunConfig]:
+    """Every run of the sweep, in a stable order; an unknown component name stops it here."""
+    registry = registry or plugins.registry()
+    configs: list[RunConfig] = []
+    seen: set[str] = set()
+    for fixed, axes in spec.combination_sets():
+        for config in _product(fixed, axes, registry):
+            if config.run_id not in seen:
+                seen.add(config.run_id)
+                configs.append(config)
+    return configs
+
+
+def _product(fixed: dict[str, Any], axes: dict[str, list[Any]], registry: Registry) -> Iterable[RunConfig]:
+    names = sorted(axes, key=_axis_rank)
+    for values in itertools.product(*(axes[name] for name in names)):
+        config = RunConfig.from_dict({**fixed, **dict(zip(names, values))}).validate()
+        yield normalise(config, registry)
+
+
+def _axis_rank(name: str) -> tuple[int, str]:
+    if name in AXIS_ORDER:
+        return AXIS_ORDER.index(name), name
+    return (len(AXIS_ORDER) + 1, name) if name == "seed" else (len(AXIS_ORDER), name)
+
+
+def normalise(config: RunConfig, registry: Registry) -> RunConfig:
+    """Options in their declared types, and the explicit baseline stabilizer ``none`` as no stabilizer."""
+    config.arch = typed_choice(registry, "architecture", config.arch)
+    config.loss = typed_choice(registry, "loss", config.loss)
+    config.dataset = typed_choice(registry, "dataset", config.dataset)
+    stabilizers = [typed_choice(registry, "stabilizer", choice) for choice in config.stabilizers]
+    # "none" alone trains exactly what no stabilizer trains: one run id for both, as `ganbench run` gives.
+    config.stabilizers = [] if [(c.name, c.options) for c in stabilizers] == [("none", {})] else stabilizers
+    if config.evaluators is not None:
+        config.evaluators = [typed_choice(registry, "evaluator", choice) for choice in config.evaluators]
+    return config
+
+
+def typed_choice(registry: Registry, kind: str, choice: Choice) -> Choice:
+    """The choice with each option converted to its declared type; a value that does not convert is
+    kept as given, so that the run reports it with the component's own sentence."""
+    hints = typing.get_type_hints(registry.get(kind, choice.name).cls.Options)
+    options = {}
+    for key, value in choice.options.items():
+        try:
+            options[key] = coerce(value, hints[key], key) if key in hints else value
+        except ConfigError:
+            options[key] = value
+    return Choice(choice.name, options)
+
+
+# The command line -------------------------------------------------------------------------------------
+
+def spec_from_options(values: dict[str, Any], set_pairs: Iterable[str] = (), seeds: str | None = None,
+                      given: Iterable[str] | None = None) -> SweepSpec:
+    """A sweep from ``run_options`` values whose component flags hold comma-separated lists.
+
+    ``given`` names the parameters the user typed; None takes every value, defaults included
+    (a sweep without a suite). With a suite, only what was typed overrides it."""
+    from ganbench.cli import config_from_options  # the CLI module imports the commands, which import this
+
+    first = {**values, "arch": split_list(values["arch"], "--arch")[0],
+             "loss": split_list(values["loss"], "--loss")[0],
+             "dataset": split_list(values["dataset"], "--dataset")[0],
+             "arch_opt": (), "loss_opt": (), "data_opt": (), "stabilizers": (), "stab_opt": ()}
+    base = config_from_options(first).to_dict()  # checks every scalar flag with run's own sentences
+    fields = {PARAM_FIELDS.get(name, name) for name in (values if given is None else given)}
+    fixed = {name: base[name] for name in fields if name in base and name not in ("arch", "loss", "dataset",
+                                                                                   "stabilizers", "seed")}
+    axes: dict[str, list[Any]] = {}
+    for field, flag in (("arch", "--arch"), ("loss", "--loss"), ("dataset", "--dataset")):
+        if field in fields:
+            option_flag = {"arch": "--arch-opt", "loss": "--loss-opt", "dataset": "--data-opt"}[field]
+            option_param = {"arch": "arch_opt", "loss": "loss_opt", "dataset": "data_opt"}[field]
+            axes[field] = component_axis(values[field], values[option_param], flag, option_flag)
+    if "stabilizers" in fields:
+        axes["stabilizers"] = stabilizer_axis(values["stabilizers"], values["stab_opt"])
+    if seeds is not None:
+        axes["seed"] = seed_range(seeds)
+    elif "seed" in fields:
+        axes["seed"] = [base["seed"]]
+    axes.update(set_axes(set_pairs))
+    return SweepSpec(fixed, axes)
+
+
+def split_list(text: str, flag: str) -> list[str]:
+    items = [item.strip() for item in str(text).split(",") if item.strip()]
+    if not items:
+        raise ConfigError(f"{flag} needs at least one value, got {text!r}.")
+    return items
+
+
+def component_axis(names: str, option_pairs: Iterable[str], flag: str, option_flag: str) -> list[dict]:
+    """``dcgan,msg`` with ``base_channels=8,16`` -> four choices: each name with each option combination."""
+    lists = {key: split_list(value, f"{option_flag} {key}")
+             for key, value in parse_assignments(option_pairs, option_flag).items()}
+    return [Choice(name, options).to_dict() for name in split_list(names, flag) for options in _option_product(lists)]
+
+
+def _option_product(lists: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    keys = sorted(lists)
+    return [dict(zip(keys, values)) for values in itertools.product(*(lists[key] for key in keys))]
+
+
+def stabilizer_axis(items: Iterable[str], option_pairs: Iterable[str]) -> list[list[dict]]:
+    """``none,label-smoothing`` and ``a+b`` (one set of two) -> stabilizer sets, each with its option lists."""
+    sets = [parse_stabilizer_set(text) for item in items for text in split_list(item, "--stabilizer")] or [[]]
+    options = stabilizer_option_lists(option_pairs)
+    named = {name for names in sets for name in names}
+    for name in options:
+        if name not in named:
+            raise ConfigError(f"--stab-opt names stabilizer {name!r}, which is in no stabilizer set of this sweep; "
+                              f"add it with --stabilizer {name}.")
+    axis = []
+    for names in sets:
+        per_member = [[Choice(name, chosen).to_dict() for chosen in _option_product(options.get(name, {}))]
+                      for name in names]
+        axis.extend(list(members) for members in itertools.product(*per_member))
+    return axis
+
+
+def parse_stabilizer_set(text: str) -> list[str]:
+    names = [name.strip() for name in text.split("+")]
+    if not all(names):
+        raise ConfigError(f"--stabilizer expects names joined by '+', got {text!r}.")
+    return names
+
+
+def stabilizer_option_lists(pairs: Iterable[str]) -> dict[str, dict[str, list[str]]]:
+    grouped: dict[str, dict[str, list[str]]] = {}
+    for pair in pairs:
+        target, dot, assignment = pair.partition(".")
+        if not dot or "=" not in assignment:
+            raise ConfigError(f"--stab-opt expects NAME.KEY=VALUE, got {pair!r}.")
+        for key, value in parse_assignments([assignment], "--stab-opt").items():
+            grouped.setdefault(target, {})[key] = split_list(value, f"--stab-opt {pair}")
+    return grouped
+
+
+def seed_range(text: Any) -> list[int]:
+    count = coerce(text, int, "--seeds")
+    if count < 1:
+        raise ConfigError(f"--seeds must be a positive number of seeds, got {text!r}.")
+    return list(range(count))
+
+
+def set_axes(pairs: Iterable[str]) -> dict[str, list[str]]:
+    """``--set lr_d=1e-4,2e-4``: any other RunConfig field, one or several values."""
+    axes = {}
+    for key, text in parse_assignments(pairs, "--set").items():
+        if key not in FIELDS:
+            raise ConfigError(f"--set {key}: no such run setting; valid settings: {', '.join(sorted(FIELDS))}.")
+        if key in HAS_OWN_FLAG:
+            flag = {"stabilizers": "stabilizer", "evaluators": "evaluator"}.get(key, key)
+            raise ConfigError(f"--set {key}: use --{'seeds' if key == 'seed' else flag} for this setting.")
+        values = split_list(text, f"--set {key}")
+        _refuse_unsweepable(key, values, "--set")
+        axes[key] = values
+    return axes
+
+
+def _refuse_unsweepable(key: str, values: list[Any], where: str) -> None:
+    if key in RunConfig.NOT_IN_ID and len(values) > 1:
+        raise ConfigError(f"{where} {key}: this setting does not change what is trained, so it cannot be swept; "
+                          f"give one value.")
+
+
+# The TOML suite ---------------------------------------------------------------------------------------
+
+SUITE_TOP_KEYS = ("description", "sweep")
+
+
+def spec_from_suite(path: Path | str) -> SweepSpec:
+    """A sweep from a suite file (see docs/sweeps.md); the file is read as data, never executed."""
+    path = Path(path)
+    data = _read_toml(path)
+    unknown = sorted(set(data) - set(SUITE_TOP_KEYS))
+    if unknown:
+        raise ConfigError(f"suite {path}: unknown top-level key {unknown[0]!r}; "
+                          f"valid keys: {', '.join(SUITE_TOP_KEYS)}.")
+    sweep = data.get("sweep")
+    if not isinstance(sweep, dict):
+        raise ConfigError(f"suite {path} needs a [sweep] table.")
+    includes = sweep.get("include", [])
+    if not isinstance(includes, list) or not all(isinstance(item, dict) for item in includes):
+        raise ConfigError(f"suite {path}: include must be written as [[sweep.include]] tables.")
+    fixed, axes = parse_settings({k: v for k, v in sweep.items() if k != "include"}, f"suite {path} [sweep]")
+    extra = []
+    for number, table in enumerate(includes, start=1):
+        include_fixed, include_axes = parse_settings(table, f"suite {path} [[sweep.include]] number {number}")
+        extra.append({**{key: [value] for key, value in include_fixed.items()}, **include_axes})
+    return SweepSpec(fixed, axes, extra)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"suite file {path} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"suite file {path} cannot be read ({type(error).__name__}).") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"suite file {path} is not valid TOML ({error}).") from None
+
+
+def parse_settings(table: dict[str, Any], where: str) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """A suite table -> (fixed settings, swept settings); a list sweeps, anything else is fixed."""
+    if "seed" in table and "seeds" in table:
+        raise ConfigError(f"{where}: give seeds or seed, not both.")
+    fixed: dict[str, Any] = {}
+    axes: dict[str, list[Any]] = {}
+    for key, value in table.items():
+        if key not in FIELDS and key != "seeds":
+            raise ConfigError(f"{where}: unknown key {key!r}; valid keys: seeds, include, {', '.join(FIELDS)}.")
+        if isinstance(value, list) and not value:
+            raise ConfigError(f"{where}: {key} is an empty list; give at least one value.")
+        if key == "seeds":
+            axes["seed"] = _suite_seeds(value, where)
+        elif key == "stabilizers":
+            axes[key] = [_stabilizer_set(item, where) for item in (value if isinstance(value, list) else [value])]
+        elif key == "evaluators":
+            fixed[key] = [_component(item, where) for item in (value if isinstance(value, list) else [value])]
+        elif key in COMPONENTS and isinstance(value, list):
+            axes[key] = [_component(item, where) for item in value]
+        elif key in COMPONENTS:
+            fixed[key] = _component(value, where)
+        elif isinstance(value, list):
+            _refuse_unsweepable(key, value, where)
+            axes[key] = value
+        else:
+            fixed[key] = value
+    return fixed, axes
+
+
+def _suite_seeds(value: Any, where: str) -> list[int]:
+    if isinstance(value, list):
+        return [coerce(seed, int, f"{where} seeds") for seed in value]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: seeds must be a positive number of seeds or a list of seeds, got {value!r}.")
+    return list(range(value))
+
+
+def _component(item: Any, where: str) -> dict[str, Any]:
+    if isinstance(item, str):
+        return {"name": item, "options": {}}
+    if isinstance(item, dict):
+        unknown = sorted(set(item) - {"name", "options"})
+        if unknown or not isinstance(item.get("name"), str):
+            raise ConfigError(f"{where}: a component is a name or a table with name and options, got {item!r}.")
+        return {"name": item["name"], "options": dict(item.get("options") or {})}
+    raise ConfigError(f"{where}: a component is a name or a table with name and options, got {item!r}.")
+
+
+def _stabilizer_set(item: Any, where: str) -> list[dict[str, Any]]:
+    """A set: "a+b", "none", a table with options, or a list of names and tables."""
+    if isinstance(item, str):
+        return [_component(name.strip(), where) for name in item.split("+")]
+    if isinstance(item, list):
+        return [_component(member, where) for member in item]
+    return [_component(item, where)]
+
+
+# Both ------------------------------------------------------------------------------------------------
+
+def plan(suite: Path | str | None, values: dict[str, Any], set_pairs: Iterable[str] = (), seeds: str | None = None,
+         given: Iterable[str] | None = None, registry: Registry | None = None) -> list[RunConfig]:
+    """The runs of ``ganbench sweep``: the suite's, with the flags the user typed (``given``) over it,
+    or, without a suite, the flags' own lists."""
+    flags = spec_from_options(values, set_pairs, seeds, given if suite is not None else None)
+    spec = spec_from_suite(suite).override(flags) if suite is not None else flags
+    configs = expand(spec, registry)
+    if not configs:
+        raise ConfigError("the sweep has no runs.")
+    return configs

@@ -1,0 +1,271 @@
+"""ganbench compare on hand-written results: statistics, ranks, significance, filters, formats."""
+
+import csv
+import io
+import json
+import math
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from ganbench.cli import main
+from ganbench.errors import ConfigError
+from ganbench.results.compare import compare, compare_results
+from ganbench.results.formats import render
+from ganbench.results.index import ensure_index, load_runs
+
+DIRECTIONS = {"fid": "lower", "modes": "higher"}
+
+
+def write_run(results: Path, arch: str, seed: int, metrics: dict, stabilizers=("none",), status="finished",
+              lr_d=None, images=1920) -> Path:
+    """A run directory as the engine leaves it, written by hand."""
+    group = f"{arch}-{'+'.join(stabilizers)}-{lr_d}"
+    run_id = f"{group}-s{seed}"
+    folder = results / run_id
+    folder.mkdir(parents=True)
+    config = {"run_id": run_id, "group": group, "arch": {"name": arch, "options": {}},
+              "loss": {"name": "bce", "options": {}}, "dataset": {"name": "ring8", "options": {}},
+              "stabilizers": [{"name": name, "options": {}} for name in stabilizers if name != "none"],
+              "seed": seed, "steps": 30, "batch_size": 64, "lr_d": lr_d}
+    result = {"run_id": run_id, "group": group, "status": status, "arch": arch, "loss": "bce",
+              "dataset": "ring8", "stabilizers": list(stabilizers), "seed": seed,
+              "steps": 30 if status == "finished" else 12,
+              "budget": {"steps": 30, "images": 1920, "batch_size": 64, "n_critic": 1},
+              "images_seen": images if status == "finished" else 768, "wall_time_s": 2.0 + seed, "img_per_s": 900.0,
+              "final": {"step": 30, "g_loss": 0.7}, "metrics": metrics if status == "finished" else {},
+              "directions": {name: DIRECTIONS[name] for name in metrics} if status == "finished" else {},
+              "diverged_at": 12 if status == "diverged" else None}
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "result.json").write_text(json.dumps(result))
+    return folder
+
+
+@pytest.fixture
+def results(tmp_path) -> Path:
+    """Three configurations: a baseline (fid 1,2,3), a clearly better one, and one with a diverged seed."""
+    for seed, fid in enumerate([1.0, 2.0, 3.0]):
+        write_run(tmp_path, "mlp", seed, {"fid": fid, "modes": 4.0 + seed})
+    for seed, fid in enumerate([10.0, 11.0, 12.0]):
+        write_run(tmp_path, "wide", seed, {"fid": fid, "modes": 8.0}, stabilizers=("minibatch-std",))
+    for seed, fid in enumerate([1.6, 2.6]):
+        write_run(tmp_path, "deep", seed, {"fid": fid, "modes": 6.0})
+    write_run(tmp_path, "deep", 2, {}, status="diverged")
+    return tmp_path
+
+
+def comparison_of(results: Path, **options):
+    comparison, _ = compare_results(results, **options)
+    return comparison
+
+
+def group_of(comparison, arch: str):
+    return next(group for group in comparison.groups if group.label["arch"] == arch)
+
+
+def test_mean_and_confidence_interval_match_hand_computed_values(results):
+    summary = group_of(comparison_of(results), "mlp").metrics["fid"]
+    assert summary.n == 3 and summary.mean == pytest.approx(2.0) and summary.std == pytest.approx(1.0)
+    # t(0.975, 2) = 4.303; 4.303 * 1 / sqrt(3) = 2.484
+    assert summary.ci == pytest.approx(4.3027 / math.sqrt(3), abs=1e-3)
+    assert summary.ci == pytest.approx(2.484, abs=1e-3)
+
+
+def test_ranks_and_best_follow_each_metrics_direction(results):
+    comparison = comparison_of(results)
+    assert group_of(comparison, "mlp").metrics["fid"].rank == 1  # lower fid is better
+    assert group_of(comparison, "wide").metrics["fid"].rank == 3
+    assert group_of(comparison, "wide").metrics["modes"].rank == 1  # more modes is better
+    assert group_of(comparison, "wide").metrics["modes"].best
+    assert not group_of(comparison, "mlp").metrics["modes"].best
+    assert [group.label["arch"] for group in comparison.groups] == ["mlp", "deep", "wide"]  # sorted by fid
+    assert comparison.groups[0].rank == 1
+
+
+def test_sort_by_a_higher_is_better_metric_puts_the_largest_first(results):
+    comparison = comparison_of(results, sort="modes")
+    assert [group.label["arch"] for group in comparison.groups] == ["wide", "deep", "mlp"]
+
+
+def test_welch_mark_against_a_named_baseline(results):
+    comparison = comparison_of(results, baseline="arch=mlp,stabilizers=none")
+    wide, deep = group_of(comparison, "wide").metrics["fid"], group_of(comparison, "deep").metrics["fid"]
+    from scipy import stats
+    # By hand: t = (11 - 2) / sqrt(1/3 + 1/3) = 11.02 with Welch's 4 degrees of freedom.
+    assert wide.p_value == pytest.approx(2 * stats.t.sf(9 / math.sqrt(2 / 3), 4), rel=1e-6)
+    assert wide.significant and not deep.significant
+    assert group_of(comparison, "mlp").baseline
+    assert "Welch's t-test" in " ".join(comparison.notes())
+    assert "11.00 ± 2.48 *" in render(comparison, "markdown")
+
+
+def test_diverged_runs_are_counted_and_have_no_metrics(results):
+    deep = group_of(comparison_of(results), "deep")
+    assert deep.n == 3 and deep.diverged == 1 and deep.metrics["fid"].n == 2
+    assert "(n=2)" in render(comparison_of(results), "markdown")
+
+
+def test_where_filters_by_column_setting_and_alternatives(results):
+    assert [g.label["arch"] for g in comparison_of(results, where=["arch=mlp"]).groups] == ["mlp"]
+    assert len(comparison_of(results, where=["arch=mlp,wide"]).groups) == 2
+    assert len(comparison_of(results, where=["stabilizers=minibatch-std"]).groups) == 1
+    assert len(comparison_of(results, where=["status=diverged"]).groups) == 1
+    assert len(comparison_of(results, where=["batch_size=64"]).groups) == 3
+    with pytest.raises(ConfigError, match="'colour' is not a run setting"):
+        comparison_of(results, where=["colour=red"])
+    with pytest.raises(ConfigError, match="no run matches"):
+        comparison_of(results, where=["arch=none-such"])
+
+
+def test_baseline_must_name_exactly_one_configuration(results):
+    with pytest.raises(ConfigError, match="matches no configuration"):
+        comparison_of(results, baseline="arch=absent")
+    with pytest.raises(ConfigError, match="matches 2 configurations"):
+        comparison_of(results, baseline="stabilizers=none")
+
+
+def test_metric_choice_and_unknown_metric(results):
+    comparison = comparison_of(results, metrics=["modes"])
+    assert comparison.metrics == ["modes"]
+    with pytest.raises(ConfigError, match="'fidd' is not in these runs; available: .*fid"):
+        comparison_of(results, metrics=["fidd"])
+    logged = comparison_of(results, metrics=["final.g_loss"])  # a logged scalar: shown, not ranked
+    assert group_of(logged, "mlp").metrics["final.g_loss"].rank is None
+
+
+def test_settings_that_tell_configurations_apart_get_a_column(tmp_path):
+    for seed in range(2):
+        write_run(tmp_path, "mlp", seed, {"fid": 1.0 + seed}, lr_d=0.0001)
+        write_run(tmp_path, "mlp", seed, {"fid": 2.0 + seed}, lr_d=0.0004)
+    comparison = comparison_of(tmp_path)
+    assert sorted(group.settings for group in comparison.groups) == ["lr_d=0.0001", "lr_d=0.0004"]
+    assert len(comparison_of(tmp_path, where=["lr_d=1e-4"]).groups) == 1
+
+
+# Formats ------------------------------------------------------------------------------------------------
+
+def test_csv_parses_back_with_full_precision(results):
+    rows = list(csv.DictReader(io.StringIO(render(comparison_of(results), "csv"))))
+    assert len(rows) == 3
+    mlp = next(row for row in rows if row["arch"] == "mlp")
+    assert float(mlp["fid_mean"]) == pytest.approx(2.0)
+    assert float(mlp["fid_ci95"]) == pytest.approx(2.484, abs=1e-3)
+    assert mlp["fid_rank"] == "1" and mlp["fid_best"] == "1" and mlp["n"] == "3"
+    deep = next(row for row in rows if row["arch"] == "deep")
+    assert deep["diverged"] == "1" and deep["fid_n"] == "2"
+
+
+def test_markdown_table_has_a_regular_shape(results):
+    text = render(comparison_of(results, baseline="arch=mlp,stabilizers=none"), "markdown")
+    table = [line for line in text.splitlines() if line.startswith("|")]
+    pipes = {len(re.findall(r"(?<!\\)\|", line)) for line in table}
+    assert len(pipes) == 1 and len(table) == 2 + 3
+    assert re.fullmatch(r"\|( ---:? \|)+", table[1])
+    assert "**2.00 ± 2.48**" in text  # the best fid in bold
+    assert "Welch's t-test" in text
+
+
+class StrictHTML(HTMLParser):
+    """Fails on a closing tag that does not match the open one; counts rows and images."""
+
+    VOID = {"meta", "img", "br", "hr", "link", "input"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack, self.rows, self.images = [], 0, 0
+
+    def handle_starttag(self, tag, attrs):
+        self.rows += tag == "tr"
+        self.images += tag == "img"
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack.pop() == tag, f"unbalanced </{tag}>"
+
+
+def parse_html(text: str) -> StrictHTML:
+    parser = StrictHTML()
+    parser.feed(text)
+    parser.close()
+    assert parser.stack == []
+    return parser
+
+
+def test_html_parses_with_one_row_per_configuration_and_escapes_names(results):
+    write_run(results, "<b>bold&", 0, {"fid": 5.0})
+    text = render(comparison_of(results), "html")
+    parser = parse_html(text)
+    assert parser.rows == 1 + 4
+    assert "&lt;b&gt;bold&amp;" in text and "<b>bold" not in text
+
+
+def test_latex_has_a_tabular_with_every_row(results):
+    text = render(comparison_of(results, baseline="arch=mlp,stabilizers=none"), "latex")
+    assert r"\begin{tabular}" in text and r"\end{tabular}" in text
+    assert text.count(r" \\") == 1 + 3
+    assert r"$\pm$" in text and r"\textbf{" in text and "Welch" in text
+    assert "minibatch-std" in text and "_" not in text.replace(r"\_", "")
+
+
+def test_terminal_table_names_every_configuration(results):
+    text = render(comparison_of(results), "terminal", width=200)
+    assert "wide" in text and "2.00 ± 2.48" in text and "Student t" in text
+    narrow = render(comparison_of(results), "terminal", width=60)  # turned: one column per configuration
+    assert "fid" in narrow and "wide" in narrow
+
+
+# The command ---------------------------------------------------------------------------------------------
+
+def invoke(capsys, *args):
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exit_info:
+        code = exit_info.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_compare_command_writes_every_format(results, capsys, tmp_path):
+    code, out, _ = invoke(capsys, "compare", str(results), "--format", "csv")
+    assert code == 0 and len(list(csv.reader(io.StringIO(out)))) == 4
+    target = tmp_path / "report.html"
+    code, out, _ = invoke(capsys, "compare", str(results), "--format", "html", "--output", str(target))
+    assert code == 0 and parse_html(target.read_text()).rows == 4
+    code, out, _ = invoke(capsys, "compare", str(results), "--where", "arch=mlp")
+    assert code == 0 and "mlp" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--metric", "nope"], "'nope' is not in these runs"),
+    (["--where", "arch"], "--where expects key=value"),
+    (["--sort", "nope"], "--sort 'nope' is not a metric"),
+    (["--baseline", "arch"], "--baseline expects key=value"),
+    (["--format", "pdf"], "pdf"),
+])
+def test_compare_mistakes_are_one_sentence(results, capsys, args, message):
+    code, out, err = invoke(capsys, "compare", str(results), *args)
+    assert code == 2 and message in err and "Traceback" not in err + out
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_compare_of_a_missing_directory_is_one_sentence(tmp_path, capsys):
+    code, _, err = invoke(capsys, "compare", str(tmp_path / "absent"))
+    assert code == 2 and "does not exist" in err
+
+
+def test_compare_sees_a_run_added_after_the_index(results):
+    assert ensure_index(results) is not None  # built
+    assert ensure_index(results) is None  # current: nothing to do
+    write_run(results, "late", 0, {"fid": 4.0})
+    assert "late" in {group.label["arch"] for group in comparison_of(results).groups}
+    assert len(load_runs(results / "index.sqlite")) == 10
+
+
+def test_compare_library_takes_runs_directly(results):
+    ensure_index(results)
+    comparison = compare(load_runs(results / "index.sqlite"), metrics=["fid"])
+    assert comparison.sort_metric == "fid" and len(comparison.groups) == 3
