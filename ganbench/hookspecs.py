@@ -2,7 +2,9 @@
 
 Each hook hands the plugin a ``register`` callback; the plugin calls it once per component
 class it provides: ``register(MyArchitecture)``. Built-in components register through these
-same hooks. The hook reference in docs/ is generated from these docstrings.
+same hooks. The hook reference in docs/hooks.md is generated from these docstrings
+(``python -m ganbench.hook_reference``), so each follows one template: a summary line,
+``:param:`` lines, then the semantics.
 """
 
 import pluggy
@@ -12,41 +14,72 @@ hookspec = pluggy.HookspecMarker("ganbench")
 
 @hookspec
 def register_architectures(register):
-    """Register Architecture subclasses.
+    """Register Architecture subclasses: generator and discriminator factories.
 
-    :param register: call ``register(cls)`` for each ganbench.architecture.Architecture subclass.
+    :param register: call ``register(cls)`` once for each ``ganbench.architecture.Architecture``
+        subclass; pass the class, not an instance.
+
+    Called once per process, the first time ganbench needs its registry, for every plugin;
+    built-ins first, then installed plugins in the order of their entry-point names.
+    ``register`` checks the class at once: it must subclass the base class, have a kebab-case
+    ``name`` no other plugin uses, a one-line ``description`` and a dataclass ``Options``. If
+    it refuses a class, or the hook raises, the plugin is marked broken (``ganbench plugins``
+    shows the error), everything it registered is dropped, and every other plugin still works.
+    The architecture's ``check(spec)`` and ``build(request)`` raise
+    ``ganbench.errors.Incompatible`` with one sentence for data they cannot serve.
     """
 
 
 @hookspec
 def register_losses(register):
-    """Register Loss subclasses.
+    """Register Loss subclasses: adversarial objectives on discriminator logits.
 
-    :param register: call ``register(cls)`` for each ganbench.loss.Loss subclass.
+    :param register: call ``register(cls)`` once for each ``ganbench.loss.Loss`` subclass.
+
+    Same calling rules as ``register_architectures``. A loss sets ``uses_targets`` (False for
+    losses without real/fake targets, such as hinge), ``needs_per_sample_critic`` (True for
+    gradient penalties, which forbid batch norm in D) and ``recommended`` optimizer settings.
     """
 
 
 @hookspec
 def register_stabilizers(register):
-    """Register Stabilizer subclasses.
+    """Register Stabilizer subclasses: training tricks that act at named points of the step.
 
-    :param register: call ``register(cls)`` for each ganbench.stabilizer.Stabilizer subclass.
+    :param register: call ``register(cls)`` once for each ``ganbench.stabilizer.Stabilizer``
+        subclass.
+
+    Same calling rules as ``register_architectures``. Stabilizers compose: the engine calls
+    every stabilizer of a run at each point, in ascending ``order``, and ``check`` refuses a
+    combination that cannot work with ``ganbench.errors.Incompatible``.
     """
 
 
 @hookspec
 def register_evaluators(register):
-    """Register Evaluator subclasses.
+    """Register Evaluator subclasses: measurements of a trained generator.
 
-    :param register: call ``register(cls)`` for each ganbench.evaluate.evaluator.Evaluator subclass.
+    :param register: call ``register(cls)`` once for each
+        ``ganbench.evaluate.evaluator.Evaluator`` subclass.
+
+    Same calling rules as ``register_architectures``. ``evaluate(ctx)`` returns a flat dict of
+    floats; ``directions`` declares for each metric whether "lower" or "higher" is better, and
+    ``applies_to(spec, dataset)`` decides whether the evaluator runs by default on that data.
+    Metric names must be unique across all evaluators.
     """
 
 
 @hookspec
 def register_datasets(register):
-    """Register Dataset subclasses.
+    """Register Dataset subclasses: data specs and sources of batches.
 
-    :param register: call ``register(cls)`` for each ganbench.data.dataset.Dataset subclass.
+    :param register: call ``register(cls)`` once for each ``ganbench.data.dataset.Dataset``
+        subclass.
+
+    Same calling rules as ``register_architectures``. ``load(request)`` returns a
+    ``ganbench.data.source.DataSource`` whose batches are float tensors in [-1, 1] with int64
+    labels or None; a dataset that needs files it cannot find raises
+    ``ganbench.errors.DataError`` saying which files to put where.
     """
 
 
@@ -54,5 +87,11 @@ def register_datasets(register):
 def register_commands(cli):
     """Add click commands to the ``ganbench`` command group.
 
-    :param cli: the click group; decorate functions with ``@cli.command()``.
+    :param cli: the ``click.Group`` behind ``ganbench``; decorate functions with
+        ``@cli.command()`` or call ``cli.add_command(command)``.
+
+    Called once when the command line starts, after the built-in commands exist, for every
+    loaded plugin. A hook that raises marks its plugin broken; the other commands still work.
+    A command should stay thin: call a library function that the plugin's tests call too, and
+    raise a ``ganbench.errors.GanbenchError`` subclass with one sentence for a user's mistake.
     """
