@@ -46,6 +46,10 @@ def load_repository_plugins() -> None:
 def pytest_configure(config):
     from ganbench import plugins
     plugins._skip_entry_points = True
+    # Domain classifiers and torch-fidelity statistics are cached once per test session, never in ~/.cache.
+    if "GANBENCH_CACHE" not in os.environ:
+        import tempfile
+        os.environ["GANBENCH_CACHE"] = tempfile.mkdtemp(prefix="ganbench-test-cache-")
 
 
 @pytest.fixture(autouse=True)

@@ -35,3 +35,7 @@ class RunInterrupted(GanbenchError):
     """The user stopped a run (Ctrl-C, SIGTERM); its checkpoint was saved first."""
 
     exit_code = 130
+
+
+class EvaluationError(GanbenchError):
+    """An evaluator that cannot run: missing weights, a backbone that does not exist, too few samples."""

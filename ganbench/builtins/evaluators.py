@@ -1,10 +1,18 @@
-"""Built-in evaluators."""
+"""Built-in evaluators that go through torch-fidelity: FID, KID, precision/recall (and the
+Inception Score) in three feature spaces. The domain classifier's runs by default on the digit
+data sets and needs nothing from the network; Inception and timm backbones need a weights file
+and are asked for by name (``--evaluator fid``, ``--evaluator timm-fid``)."""
 
 from __future__ import annotations
 
 from ganbench import hookimpl
+from ganbench.evaluate.domain_fidelity import DomainFidelity
+from ganbench.evaluate.inception_fidelity import InceptionFidelity
+from ganbench.evaluate.timm_fidelity import TimmFidelity
 
 
 @hookimpl
 def register_evaluators(register):
-    pass
+    register(DomainFidelity)
+    register(InceptionFidelity)
+    register(TimmFidelity)

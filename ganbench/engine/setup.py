@@ -128,9 +128,13 @@ def load_data(dataset: Dataset, config: RunConfig, device: torch.device) -> Data
 
 def choose_evaluators(registry: Registry, choices: list[Choice] | None, spec: DataSpec) -> list[Evaluator]:
     if choices is not None:
-        return [registry.create("evaluator", choice.name, choice.options) for choice in choices]
-    evaluators = [entry.cls() for entry in registry.entries("evaluator")]
-    return [evaluator for evaluator in evaluators if evaluator.applies_to(spec, spec.name)]
+        chosen = [registry.create("evaluator", choice.name, choice.options) for choice in choices]
+    else:
+        evaluators = [entry.cls() for entry in registry.entries("evaluator")]
+        chosen = [evaluator for evaluator in evaluators if evaluator.applies_to(spec, spec.name)]
+    for evaluator in chosen:  # a missing weights file is found now, not after hours of training
+        evaluator.check(spec, spec.name)
+    return chosen
 
 
 def build_models(config: RunConfig, architecture: Architecture, loss: Loss, stabilizers: list[Stabilizer],

@@ -74,6 +74,9 @@ class Evaluator(Component):
         """Whether this evaluator runs by default for this data."""
         return True
 
+    def check(self, spec: DataSpec, dataset: str) -> None:
+        """Raise a GanbenchError before training when this evaluator cannot run (missing weights)."""
+
     def evaluate(self, ctx: EvalContext) -> dict[str, float]:  # pragma: no cover
         raise NotImplementedError
 

@@ -1,0 +1,190 @@
+"""FID, KID and precision/recall in the feature space of a classifier trained on the data itself,
+and the class statistics of the same classifier: the offline metrics for the digit data sets.
+
+Frechet distance: Heusel et al. (2017); kernel distance: Binkowski et al. (2018); precision and
+recall: Kynkaanniemi et al. (2019). All three are computed by torch-fidelity; ganbench registers
+the domain classifier of ``domain_classifier`` with it as a feature extractor (its 128-d
+penultimate layer), so that only the feature space differs from the Inception protocol.
+
+``stacked-digits`` images are three digits, one per channel: the classifier is trained on the
+single channels with their digit labels, an image's features are its three channels' features
+side by side (384-d), and its class is the mode 100a + 10b + c of the three predicted digits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganbench.data.digits import channel_classes, stacked_label
+from ganbench.data.spec import DataSpec
+from ganbench.evaluate import fidelity
+from ganbench.evaluate.domain_classifier import TrainedClassifier, load_or_train, read_classifier
+from ganbench.evaluate.evaluator import EvalContext, Evaluator
+from ganbench.errors import EvaluationError
+
+DOMAIN_DATASETS = ("digits", "mnist", "fashion-mnist", "stacked-digits")
+CONFIDENT = 0.9  # a sample is confidently classified when its top class probability reaches this
+PSEUDO_COUNT = 0.5  # added to each real class count, so that a class the real sample lacks keeps KL finite
+
+
+@functools.lru_cache(maxsize=1)
+def _torch_fidelity_extractor_class() -> type:
+    """The torch-fidelity feature extractor around a cached domain classifier (built on first use,
+    so that importing ganbench does not import torch-fidelity)."""
+    from torch_fidelity.feature_extractor_base import FeatureExtractorBase
+
+    class DomainFeatureExtractor(FeatureExtractorBase):
+        """Features and logits of the domain classifier stored at ``feature_extractor_weights_path``."""
+
+        def __init__(self, name, features_list, feature_extractor_weights_path=None, **kwargs):
+            super().__init__(name, features_list)
+            loaded = read_classifier(Path(feature_extractor_weights_path or ""))
+            if loaded is None:
+                raise EvaluationError(f"the domain classifier {feature_extractor_weights_path!r} cannot be read.")
+            self.network = loaded[0]
+
+        @staticmethod
+        def get_provided_features_list():
+            return ("features", "logits")
+
+        @staticmethod
+        def get_default_feature_layer_for_metric(metric):
+            return "logits" if metric == "isc" else "features"
+
+        @staticmethod
+        def can_be_compiled():
+            return False
+
+        @staticmethod
+        def get_dummy_input_for_compile():  # pragma: no cover - never compiled
+            return torch.zeros(1, 1, 8, 8, dtype=torch.uint8)
+
+        def forward(self, images):
+            features, logits = channelwise(self.network, images)
+            found = {"features": features, "logits": logits}
+            return tuple(found[name] for name in self.features_list)
+
+    return DomainFeatureExtractor
+
+
+def channelwise(network, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Features and logits of uint8 images; an image with more channels than the network takes is
+    read one channel at a time, features concatenated and logits stacked as (N, C, classes)."""
+    count, channels = images.shape[:2]
+    if channels == network.in_channels:
+        features = network.features(images)
+        return features, network.head(features)
+    singles = images.reshape(count * channels, 1, *images.shape[2:])
+    features = network.features(singles)
+    logits = network.head(features)
+    return features.reshape(count, -1), logits.reshape(count, channels, -1)
+
+
+@dataclasses.dataclass(frozen=True)
+class DomainFidelityOptions:
+    samples: int = 0  # generated images; 0: the run's eval_samples
+    real_samples: int = 0  # real reference images; 0: all of the run's data, at most 10,000
+    kid: bool = True
+    precision_recall: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("samples", "real_samples"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 (the default count) or positive, got {getattr(self, name)}.")
+
+
+MAX_REAL = 10_000
+
+
+class DomainFidelity(Evaluator):
+    """FID/KID/precision-recall in a domain classifier's feature space, and its class statistics."""
+
+    name = "domain-fid"
+    description = ("FID, KID, precision/recall (torch-fidelity) in the features of a classifier trained on the "
+                   "data, class coverage and KL: offline, for digits, mnist, fashion-mnist, stacked-digits.")
+    Options = DomainFidelityOptions
+    directions = {"domain_fid": "lower", "domain_kid": "lower", "domain_precision": "higher",
+                  "domain_recall": "higher", "classes_covered": "higher", "class_kl": "lower",
+                  "confident_share": "higher"}
+
+    last_classifier: TrainedClassifier | None = None  # of the last evaluation, for its protocol
+
+    def applies_to(self, spec: DataSpec, dataset: str) -> bool:
+        return dataset in DOMAIN_DATASETS and spec.kind == "image" and spec.labelled
+
+    def evaluate(self, ctx: EvalContext) -> dict[str, float]:
+        real, real_labels = self.real(ctx)
+        classifier = self.last_classifier = self.classifier(ctx, real, real_labels)
+        generated, _ = ctx.sample_uint8(self.options.samples or ctx.num_samples)
+        extractor = f"ganbench-domain-{classifier.short_key}"
+        fidelity.register_extractor(extractor, _torch_fidelity_extractor_class())
+        figures = fidelity.calculate(extractor, generated, real,
+                                     fidelity.reference_cache_name(ctx.dataset, "all", real), ctx.device,
+                                     kid=self.options.kid, prc=self.options.precision_recall,
+                                     feature_extractor_weights_path=str(classifier.path))
+        metrics = {f"domain_{key}": value for key, value in figures.items() if f"domain_{key}" in self.directions}
+        metrics.update(class_statistics(classifier.network, generated, real_labels, ctx.spec.num_classes))
+        return metrics
+
+    def real(self, ctx: EvalContext) -> tuple[torch.Tensor, torch.Tensor]:
+        images, labels = ctx.real_uint8(min(self.options.real_samples or MAX_REAL, MAX_REAL))
+        if labels is None:
+            raise EvaluationError(f"evaluator 'domain-fid' needs class labels, and dataset {ctx.dataset!r} has none.")
+        return images.cpu(), labels.cpu()
+
+    def classifier(self, ctx: EvalContext, real: torch.Tensor, labels: torch.Tensor) -> TrainedClassifier:
+        """The cached classifier of this data; stacked digits train it on single channels."""
+        if ctx.dataset == "stacked-digits":
+            digits = channel_classes(labels)
+            return load_or_train(real.reshape(-1, 1, *real.shape[2:]), digits.reshape(-1), 10)
+        return load_or_train(real, labels, ctx.spec.num_classes)
+
+    def protocol(self, ctx: EvalContext) -> dict[str, Any]:
+        real, labels = self.real(ctx)
+        classifier = self.last_classifier or self.classifier(ctx, real, labels)
+        generated = self.options.samples or ctx.num_samples
+        described = fidelity.protocol(
+            f"ganbench domain CNN {classifier.short_key} (128-d penultimate layer)", classifier.weights_sha256,
+            generated, real.shape[0], f"{ctx.dataset}: the run's data, first {real.shape[0]} samples",
+            f"{real.shape[-1]} px, no resize", ctx.seed)
+        described.update({"classifier_accuracy": round(classifier.accuracy, 4),
+                          "classifier_held_out": "20% of the real labelled data, seeded split",
+                          "confident": f"top class probability >= {CONFIDENT}",
+                          "class_kl": f"KL(generated || real) in nats, real counts + {PSEUDO_COUNT}"})
+        return described
+
+
+def class_statistics(network, generated: torch.Tensor, real_labels: torch.Tensor,
+                     num_classes: int) -> dict[str, float]:
+    """Classes covered, KL(generated || real) between the class histograms, confident share."""
+    probabilities = predicted_probabilities(network, generated)
+    if probabilities.dim() == 3:  # one digit per channel: the mode is the stacked label
+        classes = stacked_label(probabilities.argmax(dim=-1))
+        confident = (probabilities.amax(dim=-1) >= CONFIDENT).all(dim=1)
+    else:
+        classes = probabilities.argmax(dim=-1)
+        confident = probabilities.amax(dim=-1) >= CONFIDENT
+    generated_counts = torch.bincount(classes, minlength=num_classes)
+    real_counts = torch.bincount(real_labels.long(), minlength=num_classes)
+    return {"classes_covered": float((generated_counts > 0).sum()),
+            "class_kl": histogram_kl(generated_counts, real_counts),
+            "confident_share": float(confident.float().mean())}
+
+
+@torch.no_grad()
+def predicted_probabilities(network, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    chunks = [channelwise(network, images[i:i + batch_size])[1] for i in range(0, images.shape[0], batch_size)]
+    return torch.cat(chunks).softmax(dim=-1)
+
+
+def histogram_kl(counts_p: torch.Tensor, counts_q: torch.Tensor, pseudo_count: float = PSEUDO_COUNT) -> float:
+    """KL(P || Q) in nats of two count histograms; Q gets ``pseudo_count`` per bin."""
+    p = counts_p.double() / counts_p.sum()
+    q = (counts_q.double() + pseudo_count) / (counts_q.sum() + pseudo_count * counts_q.numel())
+    present = p > 0
+    return float((p[present] * (p[present] / q[present]).log()).sum())
