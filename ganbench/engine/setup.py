@@ -66,6 +66,8 @@ def prepare(config: RunConfig, registry: Registry | None = None, ranks: Ranks = 
     stabilizers = create_stabilizers(registry, config.stabilizers)
     dataset = registry.create("dataset", config.dataset.name, config.dataset.options)
     device = device_for_rank(resolve_device(config.device), ranks)
+    if config.precision == "fp16" and device.type == "cpu":  # --device auto may land on the CPU
+        raise ConfigError("precision fp16 needs a GPU, and this run is on the CPU; use bf16 on the CPU.")
     if config.sync_bn and device.type != "cuda":
         raise Incompatible("sync_bn needs GPUs (SyncBatchNorm runs on CUDA only); on the CPU each process keeps "
                            "its own batch-norm statistics.")
