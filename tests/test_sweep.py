@@ -23,7 +23,7 @@ from ganbench.sweep.expand import plan
 from ganbench.sweep.live import SweepBoard, sweep_summary
 
 REPO = Path(__file__).resolve().parents[1]
-SWEEP_ONLY = ("suite", "seeds", "set_pairs", "executor", "workers", "dry_run")
+SWEEP_ONLY = ("suite", "seeds", "set_pairs", "executor", "workers", "address", "cpus_per_trial", "dry_run")
 TINY = ["--arch", "mlp", "--dataset", "ring8", "--batch-size", "16", "--latent-dim", "8",
         "--steps", "6", "--log-every", "2", "--checkpoint-every", "2", "--sample-every", "6", "--eval-samples", "64",
         "--device", "cpu"]

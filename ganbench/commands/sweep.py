@@ -19,13 +19,20 @@ def register(cli: click.Group) -> None:
     @click.option("--seeds", default=None, metavar="N", help="Train seeds 0..N-1 of every configuration.")
     @click.option("--set", "set_pairs", multiple=True, metavar="KEY=V1,V2", help=SET_HELP)
     @click.option("--executor", type=click.Choice(sorted(EXECUTORS)), default="local", show_default=True,
-                  help="local: one run after another; processes: several worker processes.")
+                  help="local: one run after another; processes: several worker processes; ray: one Ray task "
+                       "per run (pip install 'ganbench[ray]').")
     @click.option("--workers", type=click.IntRange(min=1), default=None,
-                  help="Worker processes (default: one per GPU, else half the CPU cores).")
+                  help="Worker processes (default: one per GPU, else half the CPU cores); with ray and no "
+                       "--address, the CPUs of the local Ray instance.")
+    @click.option("--address", default=None, metavar="HOST:PORT", envvar="RAY_ADDRESS",
+                  help="Ray: join this cluster (default: $RAY_ADDRESS, else start a local instance).")
+    @click.option("--cpus-per-trial", type=click.IntRange(min=1), default=None,
+                  help="Ray without GPUs: CPUs per run (default: 2, or the largest node's count if fewer).")
     @click.option("--dry-run", is_flag=True, help="List the runs and train nothing.")
     @click.pass_context
     def sweep(context: click.Context, suite: str | None, seeds: str | None, set_pairs: tuple[str, ...],
-              executor: str, workers: int | None, dry_run: bool, **values) -> None:
+              executor: str, workers: int | None, address: str | None, cpus_per_trial: int | None, dry_run: bool,
+              **values) -> None:
         """Train every combination of the listed settings over seeds, skipping what finished.
 
         Example: --arch dcgan,msg --stabilizer none,label-smoothing --seeds 3. Comma-separated lists
@@ -50,7 +57,8 @@ def register(cli: click.Group) -> None:
             return
         board = SweepBoard(configs)
         with board.live(console):
-            updates = run_sweep(configs, make_executor(executor, workers), board.update)
+            options = {"address": address, "cpus_per_trial": cpus_per_trial} if executor == "ray" else {}
+            updates = run_sweep(configs, make_executor(executor, workers, **options), board.update)
         for line in sweep_summary(updates):
             console.print(line)
         console.print(f"Results: {results_dir} (index: {results_dir}/index.sqlite)")

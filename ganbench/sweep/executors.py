@@ -4,8 +4,9 @@
 worker processes started with "spawn" (a clean interpreter: no forked CUDA context or thread
 pool), one per GPU when there are GPUs, otherwise each with its share of the CPU threads. Every
 worker calls the same ``ganbench.engine.run.run``, so a sweep gives the same results whichever
-executor ran it. Another executor (Ray, a cluster queue) plugs in by providing ``name`` and
-``run_all``; see :class:`Executor`.
+executor ran it. ``ray`` (``ray_executor``) runs one Ray task per run, on a cluster or a local
+instance. Another executor (a cluster queue) plugs in by providing ``name`` and ``run_all``;
+see :class:`Executor`.
 
 Stopping: Ctrl-C or SIGTERM asks every training run to checkpoint and stop; runs not yet started
 stay unstarted. Running the same sweep again resumes the stopped runs from their checkpoints.
@@ -378,13 +379,20 @@ def train_in_worker(config: RunConfig) -> RunUpdate:
     return update
 
 
+def ray_executor(workers: int | None = None, **options: Any) -> Executor:
+    from ganbench.sweep.ray_executor import RayExecutor  # Ray itself is imported only when the sweep starts
+    return RayExecutor(workers, **options)
+
+
 EXECUTORS: dict[str, Callable[..., Executor]] = {
-    "local": lambda workers=None: LocalExecutor(),
-    "processes": ProcessExecutor,
+    "local": lambda workers=None, **options: LocalExecutor(),
+    "processes": lambda workers=None, **options: ProcessExecutor(workers),
+    "ray": ray_executor,
 }
 
 
-def make_executor(name: str, workers: int | None = None) -> Executor:
+def make_executor(name: str, workers: int | None = None, **options: Any) -> Executor:
+    """The executor called ``name``; ``options`` are its own (Ray: address, cpus_per_trial)."""
     if name not in EXECUTORS:
         raise GanbenchError(f"unknown executor {name!r}; choose one of {', '.join(sorted(EXECUTORS))}.")
-    return EXECUTORS[name](workers=workers)
+    return EXECUTORS[name](workers=workers, **options)
