@@ -227,3 +227,58 @@ def test_a_full_disk_mid_run_is_one_sentence_and_keeps_the_last_checkpoint(tmp_p
     assert code == 2 and "No space left on device" in err and len(err.strip().splitlines()) == 1
     saved = torch.load(run_folder(tmp_path) / "checkpoints" / "last.pt", weights_only=True)
     assert saved["step"] == 4  # the first checkpoint is intact
+
+
+def test_running_out_of_memory_mid_run_is_one_sentence_and_keeps_the_last_checkpoint(tmp_path, capsys,
+                                                                                        monkeypatch):
+    from ganbench.engine import step as step_module
+    original = step_module.AdversarialStep.__call__
+
+    def out_of_memory_at_step_7(self, info):
+        if info.step == 6:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return original(self, info)
+
+    monkeypatch.setattr(step_module.AdversarialStep, "__call__", out_of_memory_at_step_7)
+    code, err = invoke(capsys, "run", *TINY[:-2], "--steps", "12", "--results-dir", str(tmp_path))
+    assert code == 2 and "ran out of memory" in err and "lower --batch-size" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    saved = torch.load(run_folder(tmp_path) / "checkpoints" / "last.pt", weights_only=True)
+    assert saved["step"] == 4  # the checkpoint before the failure is intact and resumable
+
+
+def test_a_data_file_that_vanishes_mid_run_is_one_sentence_naming_it(tmp_path, capsys, monkeypatch):
+    from PIL import Image
+
+    from ganbench.data import imagefolder
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for index in range(40):
+        Image.new("L", (12, 12), color=index * 6).save(folder / f"{index}.png")
+    original = imagefolder.ImageFiles.__getitem__
+    reads = []
+
+    def vanish_after_a_few_reads(self, index):
+        reads.append(index)
+        if len(reads) == 40:  # a few steps in: the folder is emptied under the running reader
+            for path in folder.iterdir():
+                path.unlink()
+        return original(self, index)
+
+    monkeypatch.setattr(imagefolder.ImageFiles, "__getitem__", vanish_after_a_few_reads)
+    code, err = invoke(capsys, "run", *TINY[:-2], "--dataset", "imagefolder", "--data-root", str(folder),
+                       "--data-opt", "in_memory=no", "--data-opt", "workers=0", "--steps", "12",
+                       "--results-dir", str(tmp_path / "runs"))
+    assert code == 2 and "cannot read image" in err and str(folder) in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_streamed_folder_smaller_than_one_batch_is_one_sentence(tmp_path, capsys):
+    from PIL import Image
+    for index in range(8):
+        Image.new("L", (12, 12), color=index * 30).save(tmp_path / f"{index}.png")
+    code, err = invoke(capsys, "run", *TINY[:-2], "--dataset", "imagefolder", "--data-root", str(tmp_path),
+                       "--data-opt", "in_memory=no", "--data-opt", "workers=0", "--steps", "4",
+                       "--results-dir", str(tmp_path / "runs"))
+    assert code == 2 and "has 8 samples, fewer than one batch of 16" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "runs").exists()  # refused before the run directory is made

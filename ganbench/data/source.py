@@ -7,6 +7,7 @@ from typing import Iterator
 import torch
 
 from ganbench.data.spec import DataSpec
+from ganbench.errors import DataError
 
 
 class DataSource:
@@ -102,7 +103,10 @@ class StreamingSource(DataSource):
         except StopIteration:
             self.epoch += 1
             self._iterator = self._loader(batch_size)
-            x, y = next(self._iterator)
+            x, y = next(self._iterator, (None, None))
+            if x is None:  # drop_last leaves no batch at all
+                raise DataError(f"dataset {self.spec.name!r} has {len(self.dataset)} samples, fewer than one batch "
+                                f"of {batch_size}; lower --batch-size.") from None
         x = x.to(self.device, non_blocking=True)
         y = y.to(self.device, non_blocking=True) if self.spec.labelled else None
         return x, y

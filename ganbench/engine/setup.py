@@ -73,6 +73,7 @@ def prepare(config: RunConfig, registry: Registry | None = None, ranks: Ranks = 
                            "its own batch-norm statistics.")
     initialise(ranks, device)
     source = load_data(dataset, config, device)
+    refuse_streams_shorter_than_a_batch(source, config.batch_size)
     spec = source.spec
     architecture.check(spec)
     for stabilizer in stabilizers:
@@ -126,6 +127,14 @@ def load_data(dataset: Dataset, config: RunConfig, device: torch.device) -> Data
     request = DataRequest(resolution=config.resolution, data_root=root, device=device, seed=config.seed,
                           download=config.download)
     return dataset.load(request)
+
+
+def refuse_streams_shorter_than_a_batch(source: DataSource, batch_size: int) -> None:
+    """A streamed data set drops its last partial batch, so one smaller than a batch yields none."""
+    from ganbench.data.source import StreamingSource
+    if isinstance(source, StreamingSource) and len(source.dataset) < batch_size:
+        raise DataError(f"dataset {source.spec.name!r} has {len(source.dataset)} samples, fewer than one batch of "
+                        f"{batch_size}; lower --batch-size.")
 
 
 def choose_evaluators(registry: Registry, choices: list[Choice] | None, spec: DataSpec) -> list[Evaluator]:
