@@ -17,10 +17,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput
-from ganbench.data.spec import DataSpec
-from ganbench_conditional.conv_stack import (SMALLEST_SIDE, ConvOptions, LabelledGenerator, check_square_power_of_two,
-                                             downsampling_body, init_as_in_dcgan, resolve_d_norm)
+from ganbench.architecture import BuildRequest, Discriminator, DOutput
+from ganbench_conditional.conv_stack import (SMALLEST_SIDE, ConvOptions, LabelledConvArchitecture, downsampling_body,
+                                             init_as_in_dcgan)
 
 
 class ACGANDiscriminator(Discriminator):
@@ -45,21 +44,9 @@ class ACGANDiscriminator(Discriminator):
         return DOutput(self.to_logit(h).flatten(), self.to_class_logits(h).flatten(1))
 
 
-class ACGAN(Architecture):
+class ACGAN(LabelledConvArchitecture):
     """Auxiliary classifier GAN for labelled square images of 8, 16, 32 ... px."""
 
     name = "acgan"
     description = "Auxiliary classifier GAN (Odena et al. 2017): D also predicts the class, DCGAN-style nets."
-    data_kinds = ("image",)
-    requires_labels = True
-    min_resolution = 2 * SMALLEST_SIDE
-    Options = ConvOptions
-
-    def check(self, spec: DataSpec) -> None:
-        super().check(spec)
-        check_square_power_of_two(self.name, spec)
-
-    def build(self, request: BuildRequest) -> tuple[LabelledGenerator, ACGANDiscriminator]:
-        self.check(request.spec)
-        norm = resolve_d_norm(self.name, self.options.d_norm, request.batch_norm_in_d)
-        return LabelledGenerator(request, self.options), ACGANDiscriminator(request, self.options, norm)
+    discriminator = ACGANDiscriminator

@@ -16,10 +16,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput
-from ganbench.data.spec import DataSpec
-from ganbench_conditional.conv_stack import (SMALLEST_SIDE, ConvOptions, LabelledGenerator, check_square_power_of_two,
-                                             downsampling_body, init_as_in_dcgan, require_labels, resolve_d_norm)
+from ganbench.architecture import BuildRequest, Discriminator, DOutput
+from ganbench_conditional.conv_stack import (SMALLEST_SIDE, ConvOptions, LabelledConvArchitecture, downsampling_body,
+                                             init_as_in_dcgan, require_labels)
 
 
 class CGANDiscriminator(Discriminator):
@@ -44,21 +43,9 @@ class CGANDiscriminator(Discriminator):
         return DOutput(self.to_logit(h).flatten())
 
 
-class CGAN(Architecture):
+class CGAN(LabelledConvArchitecture):
     """Conditional DCGAN-style generator and discriminator for labelled square images of 8, 16, 32 ... px."""
 
     name = "cgan"
     description = "Conditional GAN (Mirza & Osindero 2014): label embeddings fed to G and D, DCGAN-style nets."
-    data_kinds = ("image",)
-    requires_labels = True
-    min_resolution = 2 * SMALLEST_SIDE
-    Options = ConvOptions
-
-    def check(self, spec: DataSpec) -> None:
-        super().check(spec)
-        check_square_power_of_two(self.name, spec)
-
-    def build(self, request: BuildRequest) -> tuple[LabelledGenerator, CGANDiscriminator]:
-        self.check(request.spec)
-        norm = resolve_d_norm(self.name, self.options.d_norm, request.batch_norm_in_d)
-        return LabelledGenerator(request, self.options), CGANDiscriminator(request, self.options, norm)
+    discriminator = CGANDiscriminator

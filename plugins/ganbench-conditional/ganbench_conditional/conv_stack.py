@@ -17,7 +17,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from ganbench.architecture import BuildRequest, Generator
+from ganbench.architecture import Architecture, BuildRequest, Discriminator, Generator
 from ganbench.data.spec import DataSpec
 from ganbench.errors import Incompatible
 
@@ -144,3 +144,23 @@ def require_labels(y: torch.Tensor | None) -> torch.Tensor:
     if y is None:
         raise ValueError("this conditional network needs class labels y, got None.")
     return y
+
+
+class LabelledConvArchitecture(Architecture):
+    """What cGAN and ACGAN share: labelled square images of 8, 16, 32 ... px, the labelled DCGAN-style
+    generator, and a discriminator class of their own (``discriminator``)."""
+
+    data_kinds = ("image",)
+    requires_labels = True
+    min_resolution = 2 * SMALLEST_SIDE
+    Options = ConvOptions
+    discriminator: type[Discriminator]
+
+    def check(self, spec: DataSpec) -> None:
+        super().check(spec)
+        check_square_power_of_two(self.name, spec)
+
+    def build(self, request: BuildRequest) -> tuple[LabelledGenerator, Discriminator]:
+        self.check(request.spec)
+        norm = resolve_d_norm(self.name, self.options.d_norm, request.batch_norm_in_d)
+        return LabelledGenerator(request, self.options), self.discriminator(request, self.options, norm)
