@@ -1,11 +1,13 @@
 """One run across processes: gloo on the CPU, rank 0 writes, and the maths is the single-process maths."""
 
+import csv
+import io
 import json
 
 import pytest
 import torch
 
-from ganbench.cli import run_distributed_or_single
+from ganbench.cli import main, run_distributed_or_single
 from ganbench.config import Choice, RunConfig
 from ganbench.errors import ConfigError, Incompatible
 from ganbench.engine.setup import prepare
@@ -24,9 +26,9 @@ def rows(folder):
 
 
 @pytest.mark.slow
-def test_two_gloo_processes_match_one_process_at_the_same_global_batch(tmp_path):
-    single = run_distributed_or_single(ring_config(tmp_path / "one"), show_progress=False, restart=False)
-    double = run_distributed_or_single(ring_config(tmp_path / "two", nproc=2), show_progress=False, restart=False)
+def test_two_gloo_processes_match_one_process_at_the_same_global_batch(tmp_path, capsys):
+    single = run_distributed_or_single(ring_config(tmp_path), show_progress=False, restart=False)
+    double = run_distributed_or_single(ring_config(tmp_path, nproc=2), show_progress=False, restart=False)
     assert double.result["status"] == "finished"
     for name in ("config.json", "metrics.jsonl", "result.json", "checkpoints/last.pt", "samples/step-000012.png"):
         assert (double.path / name).exists()
@@ -45,6 +47,10 @@ def test_two_gloo_processes_match_one_process_at_the_same_global_batch(tmp_path)
     size = torch.cat([one[key].flatten() for key in one]).norm()
     assert difference / size < 1e-3
     assert double.result["images_seen"] == single.result["images_seen"] == 12 * 32
+    # compare shows the 2-process run like any other: its own row, told apart by nproc.
+    main(["compare", str(tmp_path), "--metric", "final.g_loss", "--format", "csv"])
+    table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(table) == 2 and {row["settings"] for row in table} >= {"nproc=2"}
 
 
 def test_a_batch_that_does_not_split_evenly_is_refused(tmp_path):
