@@ -22,6 +22,7 @@ from ganbench.engine.step import AdversarialStep
 from ganbench.errors import ConfigError, Incompatible
 from ganbench.results.run_dir import RunDir
 from ganbench.stabilizer import StepInfo
+from ganbench.testing import AppendOnesChannel
 from ganbench_conditional.acgan import ACGAN
 from ganbench_conditional.cgan import CGAN
 
@@ -44,15 +45,6 @@ def build(architecture_cls, spec: DataSpec, options: dict | None = None, neck: N
 
 def labels(*values: int) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.long)
-
-
-class AppendOnesChannel(nn.Module):
-    """Stands in for minibatch-std: one extra channel that the heads must expect."""
-
-    added_channels = 1
-
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        return torch.cat([h, torch.ones_like(h[:, :1])], dim=1)
 
 
 # Shapes and the labels

@@ -4,28 +4,13 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
-from torch import nn
 
 from ganbench.architecture import Neck
+from ganbench.testing import AppendOnesChannel  # the neck layer the contract checks use
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 if str(PACKAGE_ROOT) not in sys.path:
     sys.path.insert(0, str(PACKAGE_ROOT))
-
-
-class AppendOnesChannel(nn.Module):
-    """Stands in for minibatch-std: one extra channel (or feature) that the head must expect."""
-
-    added_channels = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls = 0
-
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        self.calls += 1
-        return torch.cat([h, torch.ones_like(h[:, :1])], dim=1)
 
 
 @pytest.fixture
