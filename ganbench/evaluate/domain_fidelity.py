@@ -113,6 +113,7 @@ class DomainFidelity(Evaluator):
                   "confident_share": "higher"}
 
     last_classifier: TrainedClassifier | None = None  # of the last evaluation, for its protocol
+    counts: tuple[int, int, int] = (0, 0, 0)  # generated, real, image side of the last evaluation
 
     def applies_to(self, spec: DataSpec, dataset: str) -> bool:
         return dataset in DOMAIN_DATASETS and spec.kind == "image" and spec.labelled
@@ -129,6 +130,7 @@ class DomainFidelity(Evaluator):
                                      feature_extractor_weights_path=str(classifier.path))
         metrics = {f"domain_{key}": value for key, value in figures.items() if f"domain_{key}" in self.directions}
         metrics.update(class_statistics(classifier.network, generated, real_labels, ctx.spec.num_classes))
+        self.counts = (generated.shape[0], real.shape[0], real.shape[-1])
         return metrics
 
     def real(self, ctx: EvalContext) -> tuple[torch.Tensor, torch.Tensor]:
@@ -145,13 +147,14 @@ class DomainFidelity(Evaluator):
         return load_or_train(real, labels, ctx.spec.num_classes)
 
     def protocol(self, ctx: EvalContext) -> dict[str, Any]:
-        real, labels = self.real(ctx)
-        classifier = self.last_classifier or self.classifier(ctx, real, labels)
-        generated = self.options.samples or ctx.num_samples
+        if self.last_classifier is None:  # protocol before any evaluation: measure what it would use
+            self.evaluate(ctx)
+        classifier = self.last_classifier
+        generated, real, side = self.counts
         described = fidelity.protocol(
             f"ganbench domain CNN {classifier.short_key} (128-d penultimate layer)", classifier.weights_sha256,
-            generated, real.shape[0], f"{ctx.dataset}: the run's data, first {real.shape[0]} samples",
-            f"{real.shape[-1]} px, no resize", ctx.seed)
+            generated, real, f"{ctx.dataset}: the run's data, first {real} samples", f"{side} px, no resize",
+            ctx.seed)
         described.update({"classifier_accuracy": round(classifier.accuracy, 4),
                           "classifier_held_out": "20% of the real labelled data, seeded split",
                           "confident": f"top class probability >= {CONFIDENT}",

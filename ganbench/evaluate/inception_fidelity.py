@@ -106,15 +106,23 @@ class InceptionFidelity(Evaluator):
     def applies_to(self, spec: DataSpec, dataset: str) -> bool:
         return False  # needs weights and minutes of CPU: asked for by name
 
+    checked: tuple[Path, str] | None = None  # (weights file, its sha256) once checked
+
     def check(self, spec: DataSpec, dataset: str) -> None:
         if spec.kind != "image":
             raise EvaluationError(f"evaluator 'fid' measures images, and dataset {dataset!r} is vectors.")
-        checked_weights(find_weights(self.options.weights))
+        self.checked_weights()
+
+    def checked_weights(self) -> tuple[Path, str]:
+        """The weights file and its sha256, loaded once as plain tensors (refused otherwise)."""
+        path = find_weights(self.options.weights)
+        if self.checked is None or self.checked[0] != path:
+            self.checked = (path, checked_weights(path))
+        return self.checked
 
     def evaluate(self, ctx: EvalContext) -> dict[str, float]:
         self.check(ctx.spec, ctx.dataset)
-        weights = find_weights(self.options.weights)
-        self.weights_sha256 = checked_weights(weights)
+        weights, self.weights_sha256 = self.checked_weights()
         real = as_rgb(ctx.real_uint8(self.options.real_samples or None)[0].cpu())
         generated = as_rgb(ctx.sample_uint8(self.options.samples or ctx.num_samples)[0].cpu())
         self.counts = (generated.shape[0], real.shape[0])

@@ -116,7 +116,7 @@ class RayExecutor:
             while pending:
                 done, pending = ray.wait(pending, num_returns=1, timeout=0.5)
                 for ref in done:
-                    update = self.outcome(ray, ref, submitted[ref])
+                    update = self.outcome(ray, ref, submitted[ref], self.retries)
                     finals[update.run_id] = update
                     on_update(update)
                 if stop.requested:
@@ -126,13 +126,13 @@ class RayExecutor:
         return [finals[config.run_id] for config in configs]
 
     @staticmethod
-    def outcome(ray: Any, ref: Any, config: RunConfig) -> RunUpdate:
+    def outcome(ray: Any, ref: Any, config: RunConfig, retries: int) -> RunUpdate:
         try:
             return ray.get(ref)
-        except Exception as error:  # the worker died RETRIES + 1 times, or the task could not run at all
+        except Exception as error:  # the worker died retries + 1 times, or the task could not run at all
             reason = " ".join(str(error).split())[:300]
             return RunUpdate(config.run_id, FAILED, run_path(config),
-                             f"the Ray task failed after {RETRIES} retries ({type(error).__name__}: {reason}); run "
+                             f"the Ray task failed after {retries} retries ({type(error).__name__}: {reason}); run "
                              f"the sweep again to resume.")
 
     @staticmethod
