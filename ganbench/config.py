@@ -151,10 +151,15 @@ class RunConfig:
             data.pop(name, None)
         return data
 
-    def config_hash(self, include_seed: bool = True) -> str:
+    def config_hash(self, include_seed: bool = True, source_group: str | None = None) -> str:
+        """A hash of what is trained. Without the seed it names the configuration (the group of its
+        seeds); ``source_group`` then stands for ``init_from``: the group of the run it starts from, so
+        that seed s started from a source's seed s groups with the other seeds."""
         identity = self.identity()
         if not include_seed:
             identity.pop("seed")
+            if source_group is not None and identity.get("init_from"):
+                identity["init_from"] = f"group:{source_group}"
         text = json.dumps(identity, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:10]
 

@@ -19,11 +19,11 @@ from ganbench.engine.run import run
 from ganbench.errors import ConfigError, UnknownComponent
 from ganbench.results.index import load_runs
 from ganbench.sweep.executors import DONE, FAILED, RUNNING, LocalExecutor, ProcessExecutor, RunUpdate, run_sweep
-from ganbench.sweep.expand import plan
+from ganbench.sweep.expand import count_groups, phases, plan
 from ganbench.sweep.live import SweepBoard, sweep_summary
 
 REPO = Path(__file__).resolve().parents[1]
-SWEEP_ONLY = ("suite", "seeds", "set_pairs", "executor", "workers", "address", "cpus_per_trial", "dry_run")
+SWEEP_ONLY = ("suite", "seeds", "set_pairs", "executor", "workers", "address", "cpus_per_trial", "budget", "dry_run")
 TINY = ["--arch", "mlp", "--dataset", "ring8", "--batch-size", "16", "--latent-dim", "8",
         "--steps", "6", "--log-every", "2", "--checkpoint-every", "2", "--sample-every", "6", "--eval-samples", "64",
         "--device", "cpu"]
@@ -35,7 +35,8 @@ def planned(*args: str, suite: Path | None = None) -> list[RunConfig]:
     values = {key: value for key, value in context.params.items() if key not in SWEEP_ONLY}
     typed = [name for name in values
              if context.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
-    return plan(suite, values, context.params["set_pairs"], context.params["seeds"], given=typed)
+    return plan(suite, values, context.params["set_pairs"], context.params["seeds"], given=typed,
+                budget=context.params["budget"])
 
 
 def stabilizer_names(config: RunConfig) -> list[str]:
@@ -152,6 +153,153 @@ def test_a_bad_suite_on_the_command_line_exits_2_with_one_line(tmp_path, capsys)
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and "unknown key 'stepz'" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "runs").exists()
+
+
+# Budgets and sources -------------------------------------------------------------------------------------
+
+BUDGETED = """
+[sweep]
+arch = "mlp"
+dataset = ["ring8", "grid25"]
+seeds = 2
+steps = 300
+
+[[sweep.include]]
+dataset = "ring8"
+lr_d = 1e-3
+
+[budgets.long]
+steps = 3000
+seeds = 5
+
+[budgets.wide]
+arch = {name = "mlp", options = {hidden = 512}}
+
+[[budgets.wide.include]]
+dataset = "grid25"
+steps = 50
+"""
+
+
+def test_a_budget_replaces_the_settings_it_names_in_the_product_and_the_includes(tmp_path):
+    suite = write_suite(tmp_path, BUDGETED)
+    assert len(planned(suite=suite)) == 2 * 2 + 2 and {c.steps for c in planned(suite=suite)} == {300}
+    long = planned("--budget", "long", suite=suite)
+    assert len(long) == 2 * 5 + 5 and {config.steps for config in long} == {3000}
+    assert {config.seed for config in long} == set(range(5))
+
+
+def test_a_budget_with_its_own_includes_replaces_the_suites(tmp_path):
+    wide = planned("--budget", "wide", suite=write_suite(tmp_path, BUDGETED))
+    assert {config.arch.options["hidden"] for config in wide} == {512}
+    assert sorted((config.dataset.name, config.steps, config.lr_d) for config in wide) == sorted(
+        [("ring8", 300, None)] * 2 + [("grid25", 300, None)] * 2 + [("grid25", 50, None)] * 2)
+
+
+def test_flags_typed_after_a_budget_still_win(tmp_path):
+    quick = planned("--budget", "long", "--steps", "7", "--seeds", "1", suite=write_suite(tmp_path, BUDGETED))
+    assert {config.steps for config in quick} == {7} and {config.seed for config in quick} == {0}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--budget", "gpu"], "has no budget 'gpu'; its budgets: long, wide."),
+])
+def test_an_unknown_budget_is_one_sentence(tmp_path, args, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        planned(*args, suite=write_suite(tmp_path, BUDGETED))
+
+
+def test_a_budget_needs_a_suite():
+    with pytest.raises(ConfigError, match=re.escape("--budget names a [budgets.NAME] table of a suite file")):
+        planned("--budget", "gpu")
+
+
+SUITES = sorted((REPO / "benchmarks" / "suites").glob("*.toml"))
+
+
+@pytest.mark.parametrize("suite", SUITES, ids=lambda path: path.stem)
+def test_every_published_suite_expands_at_its_cpu_and_gpu_budgets(suite):
+    cpu = planned(suite=suite)
+    gpu = planned("--budget", "gpu", suite=suite)
+    assert cpu and len(gpu) >= len(cpu)
+    assert sum(config.steps for config in gpu) > sum(config.steps for config in cpu)
+    assert f"ganbench sweep benchmarks/suites/{suite.name}" in suite.read_text()  # the command is in its header
+
+
+SOURCED = """
+[sources.pre]
+arch = {name = "mlp", options = {hidden = 16}}
+dataset = "grid25"
+latent_dim = 8
+steps = 40
+
+[sweep]
+arch = {name = "mlp", options = {hidden = 16}}
+dataset = "ring8"
+init_from = ["none", "source:pre"]
+latent_dim = 8
+seeds = 2
+steps = 20
+"""
+
+
+def test_runs_started_from_a_source_come_after_it_with_the_same_seed(tmp_path):
+    configs = planned("--results-dir", str(tmp_path / "runs"), suite=write_suite(tmp_path, SOURCED))
+    sources = [config for config in configs if config.dataset.name == "grid25"]
+    assert configs[:2] == sources and [source.seed for source in sources] == [0, 1]
+    assert {source.steps for source in sources} == {40}
+    assert {str(source.results_dir) for source in sources} == {str(tmp_path / "runs")}
+    started = [config for config in configs if config.init_from]
+    assert [(config.seed, config.init_from) for config in started] == [
+        (source.seed, str(tmp_path / "runs" / source.run_id)) for source in sources]
+    first, rest = phases(configs)
+    assert first == sources and len(rest) == 4
+    assert count_groups(configs) == 3  # the source, from scratch, from the source: seeds do not split groups
+
+
+def test_a_budget_changes_a_source_through_its_sources_table(tmp_path):
+    suite = write_suite(tmp_path, SOURCED + "\n[budgets.gpu]\nsteps = 200\n\n[budgets.gpu.sources.pre]\nsteps = 900\n")
+    configs = planned("--budget", "gpu", suite=suite)
+    assert sorted({config.steps for config in configs}) == [200, 900]
+
+
+@pytest.mark.parametrize("extra, message", [
+    ('[sources.other]\narch = "mlp"\nseed = 3\n', "[sources.other]: seed cannot be set here"),
+    ('[sources.other]\narch = "mlp"\nresults_dir = "x"\n', "[sources.other]: results_dir cannot be set here"),
+    ('[sources.other]\nsteps = [1, 2]\n', "a source is one configuration, give one value"),
+    ('[budgets.gpu.sources.missing]\nsteps = 1\n', "no source 'missing' in the suite's [sources]"),
+])
+def test_source_mistakes_are_one_sentence(tmp_path, extra, message):
+    suite = write_suite(tmp_path, SOURCED + extra)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        planned("--budget", "gpu", suite=suite) if "budgets" in extra else planned(suite=suite)
+
+
+def test_init_from_a_source_the_suite_does_not_define_is_one_sentence(tmp_path):
+    suite = write_suite(tmp_path, SOURCED.replace('"source:pre"', '"source:prre"'))
+    with pytest.raises(ConfigError, match=re.escape("init_from 'source:prre' names no [sources.prre] table of the "
+                                                    "suite; its sources: pre.")):
+        planned(suite=suite)
+
+
+@pytest.mark.slow
+def test_a_sweep_trains_the_sources_first_and_groups_the_seeds_started_from_them(tmp_path, capsys):
+    from ganbench.results.compare import compare_results
+    results = tmp_path / "runs"
+    suite = write_suite(tmp_path, SOURCED)
+    main(["sweep", str(suite), "--results-dir", str(results), "--batch-size", "16", "--log-every", "5", "--eval-samples", "64", "--device", "cpu", "--executor", "processes", "--workers", "2"])
+    out = capsys.readouterr().out
+    assert "6 runs: 6 trained" in out, out
+    started = [json.loads(path.read_text()) for path in results.glob("*/config.json")]
+    started = [config for config in started if config["init_from"]]
+    assert len(started) == 2 and len({config["group"] for config in started}) == 1
+    comparison, _ = compare_results(results, metrics=["modes_covered"], where=["dataset=ring8"])
+    labels = sorted(group.settings for group in comparison.groups)
+    assert labels == ["init_from=None", "init_from=mlp-bce-grid25-none"]
+    assert [group.n for group in comparison.groups] == [2, 2]
+    transfer, _ = compare_results(results, metrics=["modes_covered"],
+                                  where=["dataset=ring8"], baseline="init_from=mlp-bce-grid25-none")
+    assert transfer.baseline is not None and transfer.baseline.n == 2
 
 
 # The live board -------------------------------------------------------------------------------------------

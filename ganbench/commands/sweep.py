@@ -28,11 +28,13 @@ def register(cli: click.Group) -> None:
                   help="Ray: join this cluster (default: $RAY_ADDRESS, else start a local instance).")
     @click.option("--cpus-per-trial", type=click.IntRange(min=1), default=None,
                   help="Ray without GPUs: CPUs per run (default: 2, or the largest node's count if fewer).")
+    @click.option("--budget", default=None, metavar="NAME",
+                  help="Train the suite at its [budgets.NAME] settings (the suites here have 'gpu').")
     @click.option("--dry-run", is_flag=True, help="List the runs and train nothing.")
     @click.pass_context
     def sweep(context: click.Context, suite: str | None, seeds: str | None, set_pairs: tuple[str, ...],
-              executor: str, workers: int | None, address: str | None, cpus_per_trial: int | None, dry_run: bool,
-              **values) -> None:
+              executor: str, workers: int | None, address: str | None, cpus_per_trial: int | None,
+              budget: str | None, dry_run: bool, **values) -> None:
         """Train every combination of the listed settings over seeds, skipping what finished.
 
         Example: --arch dcgan,msg --stabilizer none,label-smoothing --seeds 3. Comma-separated lists
@@ -40,15 +42,15 @@ def register(cli: click.Group) -> None:
         --arch-opt, --loss-opt, --data-opt, --stab-opt and --set); SUITE is a TOML file
         (docs/sweeps.md) whose settings the flags you type replace."""
         from ganbench.sweep.executors import make_executor, run_sweep
-        from ganbench.sweep.expand import plan
+        from ganbench.sweep.expand import count_groups, phases, plan
         from ganbench.sweep.live import SweepBoard, sweep_summary
 
         typed = [name for name in values if context.get_parameter_source(name) in (
             click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)]
-        configs = plan(suite, values, set_pairs, seeds, given=typed)
-        results_dir = configs[0].results_dir
+        configs = plan(suite, values, set_pairs, seeds, given=typed, budget=budget)
+        results_dir = configs[-1].results_dir
         console = Console()
-        groups = len({config.config_hash(include_seed=False) for config in configs})
+        groups = count_groups(configs)
         console.print(f"sweep: {len(configs)} runs ({groups} configurations), executor {executor}, "
                       f"results in {results_dir}")
         if dry_run:
@@ -58,7 +60,9 @@ def register(cli: click.Group) -> None:
         board = SweepBoard(configs)
         with board.live(console):
             options = {"address": address, "cpus_per_trial": cpus_per_trial} if executor == "ray" else {}
-            updates = run_sweep(configs, make_executor(executor, workers, **options), board.update)
+            chosen = make_executor(executor, workers, **options)
+            # Sources first, all of them, so that no run waits on a source another worker is training.
+            updates = [update for phase in phases(configs) for update in run_sweep(phase, chosen, board.update)]
         for line in sweep_summary(updates):
             console.print(line)
         console.print(f"Results: {results_dir} (index: {results_dir}/index.sqlite)")

@@ -81,8 +81,12 @@ def prepare_directory(setup: Setup, run_dir: RunDir) -> None:
     run_dir.path.mkdir(parents=True)
     run_dir.samples.mkdir()
     run_dir.checkpoints.mkdir()
-    write_json(run_dir.config, {"run_id": setup.config.run_id, "group": setup.config.config_hash(include_seed=False),
-                                **setup.config.to_dict()})
+    write_json(run_dir.config, {"run_id": setup.config.run_id, "group": run_group(setup), **setup.config.to_dict()})
+
+
+def run_group(setup: Setup) -> str:
+    """The configuration without the seed; a run started from another counts that run by its group."""
+    return setup.config.config_hash(include_seed=False, source_group=setup.source_group)
 
 
 def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, start_images: int,
@@ -95,7 +99,7 @@ def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, start_images
     trained_images = outcome.images - start_images
     result = {
         "run_id": config.run_id,
-        "group": config.config_hash(include_seed=False),
+        "group": run_group(setup),
         "status": outcome.status,
         "arch": config.arch.name, "loss": config.loss.name, "dataset": config.dataset.name,
         "stabilizers": [choice.name for choice in config.stabilizers] or ["none"],

@@ -47,6 +47,7 @@ class Setup:
     conditional: bool
     penalties: list[Penalty]
     ranks: Ranks = SINGLE
+    source_group: str | None = None  # the group of the run whose weights started this one (init_from)
 
     def sampling_generator(self) -> Generator:
         """The generator to sample and evaluate with: EMA weights when a stabilizer keeps them."""
@@ -195,3 +196,15 @@ def load_initial_weights(setup: Setup, source: Path) -> None:
             first = str(error).strip().splitlines()[-1].strip() if str(error).strip() else key
             raise CheckpointError(
                 f"cannot start from {str(source)!r}: its {key} does not match this configuration ({first}).") from None
+    setup.source_group = group_of_run(source)
+
+
+def group_of_run(source: Path) -> str | None:
+    """The group recorded in a run directory's config.json (``source`` may be one of its checkpoints)."""
+    from ganbench.results.run_dir import RunDir
+    folder = source if source.is_dir() else source.parent.parent
+    try:
+        group = RunDir(folder).read_config().get("group")
+    except (CheckpointError, OSError, ValueError):
+        return None
+    return str(group) if group else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from typing import Any, Iterable, Sequence
 
 from pathlib import Path
@@ -195,6 +196,8 @@ def run_value(run: IndexedRun, key: str) -> Any:
     if key == "group":
         return run.grp
     config = run.config
+    if key == "init_from" and config.get(key):
+        return source_label(config[key])  # what the table shows, the same for every seed
     if key in config:
         value = config[key]
         return value.get("name") if isinstance(value, dict) else value
@@ -377,8 +380,16 @@ def differing_settings(configs: dict[str, dict[str, Any]]) -> dict[str, str]:
 def flatten_settings(config: dict[str, Any]) -> dict[str, Any]:
     skipped = {"run_id", "group", "seed", "arch", "loss", "dataset", "stabilizers", *RunConfig.NOT_IN_ID}
     flat = {key: value for key, value in config.items() if key not in skipped}
+    if flat.get("init_from"):
+        flat["init_from"] = source_label(flat["init_from"])
     flat.update(flatten_options(config))
     return flat
+
+
+def source_label(init_from: str) -> str:
+    """A source run named without its seed and hash (``dcgan-bce-mnist-none``): the seeds of a
+    configuration start from the same seed of their source, so one label fits the group."""
+    return re.sub(r"-s\d+-[0-9a-f]{10}$", "", Path(str(init_from)).name) or str(init_from)
 
 
 def flatten_options(config: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import itertools
 import tomllib
 import typing
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from ganbench import plugins
 from ganbench.config import Choice, RunConfig
@@ -39,16 +39,19 @@ class SweepSpec:
     fixed: dict[str, Any]  # field -> one raw value, the same for every run
     axes: dict[str, list[Any]]  # field -> the raw values it takes; the product of all axes is swept
     includes: list[dict[str, list[Any]]] = dataclasses.field(default_factory=list)  # extra combinations
+    sources: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)  # name -> a source run's settings
 
     def override(self, other: "SweepSpec") -> "SweepSpec":
-        """This spec with every setting that ``other`` names replaced by ``other``'s (command line over suite)."""
+        """This spec with every setting that ``other`` names replaced by ``other``'s (command line over
+        suite, a budget over the suite); a source's settings likewise, one by one."""
         named = set(other.fixed) | set(other.axes)
 
         def without(table: dict) -> dict:
             return {key: value for key, value in table.items() if key not in named}
 
+        sources = {name: {**settings, **other.sources.get(name, {})} for name, settings in self.sources.items()}
         return SweepSpec({**without(self.fixed), **other.fixed}, {**without(self.axes), **other.axes},
-                         [without(include) for include in self.includes])
+                         [without(include) for include in self.includes], sources)
 
     def combination_sets(self) -> list[tuple[dict[str, Any], dict[str, list[Any]]]]:
         """(fixed, axes) of the main product and of each extra combination, which replaces what it names."""
@@ -63,14 +66,57 @@ class SweepSpec:
 def expand(spec: SweepSpec, registry: Registry | None = None) -> list[RunConfig]:
     """Every run of the sweep, in a stable order; an unknown component name stops it here."""
     registry = registry or plugins.registry()
+    sources: list[RunConfig] = []
     configs: list[RunConfig] = []
     seen: set[str] = set()
     for fixed, axes in spec.combination_sets():
         for config in _product(fixed, axes, registry):
-            if config.run_id not in seen:
-                seen.add(config.run_id)
-                configs.append(config)
-    return configs
+            source = resolve_source(config, spec.sources, registry)
+            for each, listing in ((source, sources), (config, configs)):
+                if each is not None and each.run_id not in seen:
+                    seen.add(each.run_id)
+                    listing.append(each)
+    return sources + configs  # a source trains before the runs it starts
+
+
+SOURCE_PREFIX = "source:"
+
+
+def resolve_source(config: RunConfig, sources: dict[str, dict[str, Any]], registry: Registry) -> RunConfig | None:
+    """For ``init_from = "source:NAME"``: the source run, with this run's seed and where-and-how settings
+    (results folder, device, data root, ...); ``config.init_from`` becomes its directory."""
+    if not (config.init_from or "").startswith(SOURCE_PREFIX):
+        return None
+    name = config.init_from[len(SOURCE_PREFIX):]
+    if name not in sources:
+        known = ", ".join(sorted(sources)) or "none"
+        raise ConfigError(f"init_from {config.init_from!r} names no [sources.{name}] table of the suite; "
+                          f"its sources: {known}.")
+    carried = {field: getattr(config, field) for field in RunConfig.NOT_IN_ID if field != "evaluators"}
+    source = RunConfig.from_dict({**carried, **sources[name], "seed": config.seed}).validate()
+    source = normalise(source, registry)
+    config.init_from = str(Path(source.results_dir) / source.run_id)
+    return source
+
+
+def phases(configs: Sequence[RunConfig]) -> list[list[RunConfig]]:
+    """The runs in the order they can train: the sources other runs start from, then the rest."""
+    started_from = {config.init_from for config in configs if config.init_from}
+    first = [config for config in configs if str(Path(config.results_dir) / config.run_id) in started_from]
+    rest = [config for config in configs if config not in first]
+    return [first, rest] if first and rest else [list(configs)]
+
+
+def count_groups(configs: Sequence[RunConfig]) -> int:
+    """Configurations in a sweep: its runs without the seed, each source counted by its group."""
+    by_path = {str(Path(config.results_dir) / config.run_id): config for config in configs}
+
+    def group(config: RunConfig) -> str:
+        source = by_path.get(config.init_from or "")
+        return config.config_hash(include_seed=False,
+                                  source_group=source.config_hash(include_seed=False) if source else None)
+
+    return len({group(config) for config in configs})
 
 
 def _product(fixed: dict[str, Any], axes: dict[str, list[Any]], registry: Registry) -> Iterable[RunConfig]:
@@ -230,13 +276,23 @@ def _refuse_unsweepable(key: str, values: list[Any], where: str) -> None:
 
 # The TOML suite ---------------------------------------------------------------------------------------
 
-SUITE_TOP_KEYS = ("description", "sweep")
+SUITE_TOP_KEYS = ("description", "sweep", "sources", "budgets")
 
 
-def spec_from_suite(path: Path | str) -> SweepSpec:
-    """A sweep from a suite file (see docs/sweeps.md); the file is read as data, never executed."""
+def spec_from_suite(path: Path | str, budget: str | None = None) -> SweepSpec:
+    """A sweep from a suite file (see docs/sweeps.md); the file is read as data, never executed.
+    ``budget`` names a ``[budgets.NAME]`` table whose settings replace the suite's (a GPU's budget)."""
     path = Path(path)
     data = _read_toml(path)
+    spec = _suite_spec(data, path)
+    if budget is None:
+        return spec
+    settings, includes = _budget_spec(data, budget, path)
+    spec = spec.override(settings)
+    return dataclasses.replace(spec, includes=includes) if includes is not None else spec
+
+
+def _suite_spec(data: dict[str, Any], path: Path) -> SweepSpec:
     unknown = sorted(set(data) - set(SUITE_TOP_KEYS))
     if unknown:
         raise ConfigError(f"suite {path}: unknown top-level key {unknown[0]!r}; "
@@ -244,15 +300,56 @@ def spec_from_suite(path: Path | str) -> SweepSpec:
     sweep = data.get("sweep")
     if not isinstance(sweep, dict):
         raise ConfigError(f"suite {path} needs a [sweep] table.")
-    includes = sweep.get("include", [])
-    if not isinstance(includes, list) or not all(isinstance(item, dict) for item in includes):
-        raise ConfigError(f"suite {path}: include must be written as [[sweep.include]] tables.")
     fixed, axes = parse_settings({k: v for k, v in sweep.items() if k != "include"}, f"suite {path} [sweep]")
+    extra = _includes(sweep.get("include", []), f"suite {path}", "sweep.include")
+    return SweepSpec(fixed, axes, extra, _sources(data.get("sources", {}), f"suite {path}"))
+
+
+def _includes(tables: Any, where: str, name: str) -> list[dict[str, list[Any]]]:
+    if not isinstance(tables, list) or not all(isinstance(item, dict) for item in tables):
+        raise ConfigError(f"{where}: include must be written as [[{name}]] tables.")
     extra = []
-    for number, table in enumerate(includes, start=1):
-        include_fixed, include_axes = parse_settings(table, f"suite {path} [[sweep.include]] number {number}")
+    for number, table in enumerate(tables, start=1):
+        include_fixed, include_axes = parse_settings(table, f"{where} [[{name}]] number {number}")
         extra.append({**{key: [value] for key, value in include_fixed.items()}, **include_axes})
-    return SweepSpec(fixed, axes, extra)
+    return extra
+
+
+def _sources(tables: Any, where: str) -> dict[str, dict[str, Any]]:
+    """``[sources.NAME]`` tables: one run's settings each, trained with the seed of the run it starts."""
+    if not isinstance(tables, dict) or not all(isinstance(table, dict) for table in tables.values()):
+        raise ConfigError(f"{where}: sources must be written as [sources.NAME] tables.")
+    sources = {}
+    for name, table in tables.items():
+        place = f"{where} [sources.{name}]"
+        for key in table:
+            if key in ("seed", "seeds", "include", "init_from") or key in RunConfig.NOT_IN_ID:
+                raise ConfigError(f"{place}: {key} cannot be set here; a source takes the seed, results folder, "
+                                  f"device and data root of the run it starts.")
+        fixed, axes = parse_settings(table, place)
+        if axes:
+            raise ConfigError(f"{place}: {sorted(axes)[0]} is a list; a source is one configuration, "
+                              f"give one value.")
+        sources[name] = fixed
+    return sources
+
+
+def _budget_spec(data: dict[str, Any], budget: str, path: Path) -> tuple[SweepSpec, list | None]:
+    """The settings of ``[budgets.NAME]``, with its ``[budgets.NAME.sources.X]`` tables for the sources,
+    and its ``[[budgets.NAME.include]]`` tables, which replace the suite's (None: it has none)."""
+    budgets = data.get("budgets", {})
+    if not isinstance(budgets, dict) or budget not in budgets or not isinstance(budgets[budget], dict):
+        known = ", ".join(sorted(budgets)) if isinstance(budgets, dict) and budgets else "none"
+        raise ConfigError(f"suite {path} has no budget {budget!r}; its budgets: {known}.")
+    table = dict(budgets[budget])
+    sources = _sources(table.pop("sources", {}), f"suite {path} [budgets.{budget}]")
+    unknown = sorted(set(sources) - set(data.get("sources", {})))
+    if unknown:
+        raise ConfigError(f"suite {path} [budgets.{budget}]: no source {unknown[0]!r} in the suite's [sources].")
+    includes = _includes(table.pop("include"), f"suite {path}", f"budgets.{budget}.include") \
+        if "include" in table else None
+    fixed, axes = parse_settings(table, f"suite {path} [budgets.{budget}]")
+    return SweepSpec(fixed, axes, [], sources), includes
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -287,6 +384,12 @@ def parse_settings(table: dict[str, Any], where: str) -> tuple[dict[str, Any], d
             axes[key] = [_component(item, where) for item in value]
         elif key in COMPONENTS:
             fixed[key] = _component(value, where)
+        elif key == "init_from":  # "none": from scratch, beside "source:NAME" or a run directory
+            values = [None if item == "none" else item for item in (value if isinstance(value, list) else [value])]
+            if isinstance(value, list):
+                axes[key] = values
+            else:
+                fixed[key] = values[0]
         elif isinstance(value, list):
             _refuse_unsweepable(key, value, where)
             axes[key] = value
@@ -326,11 +429,14 @@ def _stabilizer_set(item: Any, where: str) -> list[dict[str, Any]]:
 # Both ------------------------------------------------------------------------------------------------
 
 def plan(suite: Path | str | None, values: dict[str, Any], set_pairs: Iterable[str] = (), seeds: str | None = None,
-         given: Iterable[str] | None = None, registry: Registry | None = None) -> list[RunConfig]:
-    """The runs of ``ganbench sweep``: the suite's, with the flags the user typed (``given``) over it,
-    or, without a suite, the flags' own lists."""
+         given: Iterable[str] | None = None, registry: Registry | None = None,
+         budget: str | None = None) -> list[RunConfig]:
+    """The runs of ``ganbench sweep``: the suite's (at ``budget``), with the flags the user typed
+    (``given``) over it, or, without a suite, the flags' own lists."""
+    if budget is not None and suite is None:
+        raise ConfigError("--budget names a [budgets.NAME] table of a suite file; give the suite.")
     flags = spec_from_options(values, set_pairs, seeds, given if suite is not None else None)
-    spec = spec_from_suite(suite).override(flags) if suite is not None else flags
+    spec = spec_from_suite(suite, budget).override(flags) if suite is not None else flags
     configs = expand(spec, registry)
     if not configs:
         raise ConfigError("the sweep has no runs.")
