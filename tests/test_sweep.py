@@ -226,6 +226,16 @@ def test_every_published_suite_expands_at_its_cpu_and_gpu_budgets(suite):
     assert f"ganbench sweep benchmarks/suites/{suite.name}" in suite.read_text()  # the command is in its header
 
 
+@pytest.mark.parametrize("suite", SUITES, ids=lambda path: path.stem)
+def test_every_published_suite_has_its_results_page_with_its_command(suite):
+    page = REPO / "results" / f"{suite.stem}.md"
+    assert page.exists(), f"{suite.name} has no results page {page.name}"
+    text = page.read_text()
+    assert f"benchmarks/suites/{suite.name}" in text and "ganbench compare" in text and "## Reading" in text
+    for image in re.findall(r"!\[[^]]*\]\(([^)]+)\)", text):
+        assert (page.parent / image).exists(), f"{page.name} shows {image}, which is not there"
+
+
 SOURCED = """
 [sources.pre]
 arch = {name = "mlp", options = {hidden = 16}}
