@@ -46,6 +46,12 @@ def test_bad_input_is_one_sentence_and_exit_2(capsys, tmp_path, args, message):
     assert not (tmp_path / "runs").exists()  # no half-written run directory
 
 
+def test_an_embedded_data_set_ignores_the_data_root_meant_for_file_data_sets(capsys, tmp_path):
+    invoke_ok(capsys, "run", *FAST, "--dataset", "digits", "--data-root", str(tmp_path / "absent"),
+              "--results-dir", str(tmp_path / "runs"))
+    assert len(list((tmp_path / "runs").glob("*/result.json"))) == 1
+
+
 def test_missing_and_empty_data_roots(capsys, tmp_path):
     code, _, err = invoke(capsys, "run", *FAST, "--dataset", "mnist", "--data-root", str(tmp_path / "absent"),
                           "--results-dir", str(tmp_path / "runs"))

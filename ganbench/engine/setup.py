@@ -122,7 +122,8 @@ def create_stabilizers(registry: Registry, choices: list[Choice]) -> list[Stabil
 
 
 def load_data(dataset: Dataset, config: RunConfig, device: torch.device) -> DataSource:
-    root = Path(config.data_root).expanduser() if config.data_root else None
+    # An embedded data set reads no file: a suite's data root for its MNIST runs must not stop its digits runs.
+    root = Path(config.data_root).expanduser() if config.data_root and not dataset.embedded else None
     if root is not None and not root.exists() and not config.download:
         raise DataError(f"data root {str(root)!r} does not exist.")
     request = DataRequest(resolution=config.resolution, data_root=root, device=device, seed=config.seed,
