@@ -18,7 +18,8 @@ from ganbench.engine import step as step_module
 from ganbench.engine.run import run
 from ganbench.errors import ConfigError, UnknownComponent
 from ganbench.results.index import load_runs
-from ganbench.sweep.executors import DONE, FAILED, RUNNING, LocalExecutor, ProcessExecutor, RunUpdate, run_sweep
+from ganbench.sweep.executors import (DONE, FAILED, RUNNING, LocalExecutor, ProcessExecutor, RunUpdate,
+                                       run_in_phases, run_sweep)
 from ganbench.sweep.expand import count_groups, phases, plan
 from ganbench.sweep.live import SweepBoard, sweep_summary
 
@@ -267,6 +268,24 @@ def test_runs_started_from_a_source_come_after_it_with_the_same_seed(tmp_path):
     assert count_groups(configs) == 3  # the source, from scratch, from the source: seeds do not split groups
 
 
+def test_a_run_whose_source_failed_fails_with_the_sources_reason_and_is_not_trained(tmp_path):
+    suite = write_suite(tmp_path, SOURCED.replace('dataset = "grid25"', 'dataset = "mnist"'))  # no data root
+    configs = planned("--results-dir", str(tmp_path / "runs"), "--batch-size", "16", "--eval-samples", "64",
+                      "--device", "cpu", suite=suite)
+    updates = run_in_phases(phases(configs), LocalExecutor(), lambda update: None)
+    by_id = {update.run_id: update for update in updates}
+    sources = [config for config in configs if config.dataset.name == "mnist"]
+    started = [config for config in configs if config.init_from]
+    scratch = [config for config in configs if config.dataset.name == "ring8" and not config.init_from]
+    assert all(by_id[source.run_id].state == FAILED for source in sources)
+    for config in started:
+        assert by_id[config.run_id].state == FAILED
+        assert by_id[config.run_id].message.startswith(f"its source run {sources[config.seed].run_id} did not finish")
+        assert "--data-root" in by_id[config.run_id].message
+        assert not (tmp_path / "runs" / config.run_id).exists()
+    assert [by_id[config.run_id].state for config in scratch] == [DONE, DONE]
+
+
 def test_a_budget_changes_a_source_through_its_sources_table(tmp_path):
     suite = write_suite(tmp_path, SOURCED + "\n[budgets.gpu]\nsteps = 200\n\n[budgets.gpu.sources.pre]\nsteps = 900\n")
     configs = planned("--budget", "gpu", suite=suite)
@@ -277,6 +296,7 @@ def test_a_budget_changes_a_source_through_its_sources_table(tmp_path):
     ('[sources.other]\narch = "mlp"\nseed = 3\n', "[sources.other]: seed cannot be set here"),
     ('[sources.other]\narch = "mlp"\nresults_dir = "x"\n', "[sources.other]: results_dir cannot be set here"),
     ('[sources.other]\nsteps = [1, 2]\n', "a source is one configuration, give one value"),
+    ('[sources.other]\nstepz = 1\n', "[sources.other]: unknown key 'stepz'; valid keys: arch, batch_size"),
     ('[budgets.gpu.sources.missing]\nsteps = 1\n', "no source 'missing' in the suite's [sources]"),
 ])
 def test_source_mistakes_are_one_sentence(tmp_path, extra, message):

@@ -41,7 +41,7 @@ def register(cli: click.Group) -> None:
         sweep (--arch, --loss, --dataset, --stabilizer, where a+b is one set of two, and the values of
         --arch-opt, --loss-opt, --data-opt, --stab-opt and --set); SUITE is a TOML file
         (docs/sweeps.md) whose settings the flags you type replace."""
-        from ganbench.sweep.executors import make_executor, run_sweep
+        from ganbench.sweep.executors import make_executor, run_in_phases
         from ganbench.sweep.expand import count_groups, phases, plan
         from ganbench.sweep.live import SweepBoard, sweep_summary
 
@@ -60,9 +60,8 @@ def register(cli: click.Group) -> None:
         board = SweepBoard(configs)
         with board.live(console):
             options = {"address": address, "cpus_per_trial": cpus_per_trial} if executor == "ray" else {}
-            chosen = make_executor(executor, workers, **options)
             # Sources first, all of them, so that no run waits on a source another worker is training.
-            updates = [update for phase in phases(configs) for update in run_sweep(phase, chosen, board.update)]
+            updates = run_in_phases(phases(configs), make_executor(executor, workers, **options), board.update)
         for line in sweep_summary(updates):
             console.print(line)
         console.print(f"Results: {results_dir} (index: {results_dir}/index.sqlite)")

@@ -123,6 +123,28 @@ def run_sweep(configs: Sequence[RunConfig], executor: Executor, on_update: OnUpd
     return [finals[config.run_id] for config in configs]
 
 
+def run_in_phases(phases: Sequence[Sequence[RunConfig]], executor: Executor, on_update: OnUpdate) -> list[RunUpdate]:
+    """Each phase once the one before has ended (sources, then the runs that start from them). A run
+    whose source did not finish fails with the source's reason instead of training."""
+    updates: list[RunUpdate] = []
+    unfinished: dict[str, RunUpdate] = {}  # run directory -> the last update of a run that did not finish
+    for phase in phases:
+        ready = []
+        for config in phase:
+            source = unfinished.get(config.init_from or "")
+            if source is None:
+                ready.append(config)
+                continue
+            update = RunUpdate(config.run_id, FAILED, run_path(config),
+                               f"its source run {source.run_id} did not finish ({source.message or source.state})")
+            on_update(update)
+            updates.append(update)
+        finals = run_sweep(ready, executor, on_update) if ready else []
+        updates.extend(finals)
+        unfinished.update({run_path(config): update for config, update in zip(ready, finals) if update.state != DONE})
+    return updates
+
+
 class LocalExecutor:
     """One run after another, in this process."""
 

@@ -326,6 +326,9 @@ def _sources(tables: Any, where: str) -> dict[str, dict[str, Any]]:
             if key in ("seed", "seeds", "include", "init_from") or key in RunConfig.NOT_IN_ID:
                 raise ConfigError(f"{place}: {key} cannot be set here; a source takes the seed, results folder, "
                                   f"device and data root of the run it starts.")
+            if key not in FIELDS:
+                settable = sorted(set(FIELDS) - {"seed", "init_from", *RunConfig.NOT_IN_ID})
+                raise ConfigError(f"{place}: unknown key {key!r}; valid keys: {', '.join(settable)}.")
         fixed, axes = parse_settings(table, place)
         if axes:
             raise ConfigError(f"{place}: {sorted(axes)[0]} is a list; a source is one configuration, "
