@@ -23,6 +23,11 @@ TINY = ["--arch", "dcgan", "--arch-opt", "base_channels=8", "--resolution", "8",
         "--eval-samples", "64", "--device", "cpu", "--quiet", "--evaluator", "none-such"]
 
 
+# Long enough that a signal sent after the first dozen steps always lands in training: at 60 steps the
+# run (6 ms a step) sometimes finished before Ctrl-C arrived, and the test saw exit 0 instead of 130.
+STEPS = 300
+
+
 def tiny_config(results: Path, **changes) -> RunConfig:
     values = dict(arch=Choice("dcgan", {"base_channels": 8}), resolution=8, batch_size=16, latent_dim=16,
                   steps=40, log_every=4, sample_every=1000, checkpoint_every=4, eval_samples=64,
@@ -75,7 +80,7 @@ def assert_same_run(a: Path, b: Path) -> None:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> Path:
     results = tmp_path_factory.mktemp("reference")
-    completed = finish(results, 60)
+    completed = finish(results, STEPS)
     assert completed.returncode == 0, completed.stderr
     return run_folder(results)
 
@@ -84,23 +89,23 @@ def reference(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("attempt", range(3))
 def test_a_run_killed_at_a_random_step_resumes_to_the_identical_run(tmp_path, reference, attempt):
     lines = random.Random(attempt).randint(1, 12)
-    process = start_and_wait_for_lines(tmp_path, 60, lines)
+    process = start_and_wait_for_lines(tmp_path, STEPS, lines)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    completed = finish(tmp_path, 60)
+    completed = finish(tmp_path, STEPS)
     assert completed.returncode == 0, completed.stderr
     assert_same_run(run_folder(tmp_path), reference)
 
 
 @pytest.mark.slow
 def test_ctrl_c_saves_a_checkpoint_says_how_to_resume_and_resumes_identically(tmp_path, reference):
-    process = start_and_wait_for_lines(tmp_path, 60, 3)
+    process = start_and_wait_for_lines(tmp_path, STEPS, 3)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130
     assert "checkpoint saved" in err and "run the same command again to resume" in err
     assert "Traceback" not in err
-    completed = finish(tmp_path, 60)
+    completed = finish(tmp_path, STEPS)
     assert completed.returncode == 0, completed.stderr
     assert_same_run(run_folder(tmp_path), reference)
 
