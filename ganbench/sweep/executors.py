@@ -135,8 +135,9 @@ def run_in_phases(phases: Sequence[Sequence[RunConfig]], executor: Executor, on_
             if source is None:
                 ready.append(config)
                 continue
+            reason = (source.message or source.state).rstrip(".")
             update = RunUpdate(config.run_id, FAILED, run_path(config),
-                               f"its source run {source.run_id} did not finish ({source.message or source.state})")
+                               f"its source run {source.run_id} did not finish ({reason}).")
             on_update(update)
             updates.append(update)
         finals = run_sweep(ready, executor, on_update) if ready else []
