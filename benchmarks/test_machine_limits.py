@@ -88,7 +88,7 @@ def test_memory_between_step_500_and_5000(benchmark, tmp_path, monkeypatch):
 
 
 def test_domain_fid_on_10k_samples(benchmark, tmp_path):
-    from ganbench.evaluate.runner import evaluate
+    from ganbench.engine.evaluation import evaluate
     config = RunConfig(arch=Choice("dcgan"), dataset=Choice("digits"), evaluators=[Choice("domain-fid")],
                        eval_samples=10_000, device="cpu", results_dir=str(tmp_path))
     setup = prepare(config)

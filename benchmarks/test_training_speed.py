@@ -16,7 +16,7 @@ import torch
 from benchmarks.conftest import report
 from benchmarks.reference_loop import reference_training
 from ganbench.config import Choice, RunConfig
-from ganbench.data.idx import read_split
+from ganbench.datasets.idx import read_split
 from ganbench.engine.run import run
 from ganbench.engine.setup import prepare
 from ganbench.engine.step import AdversarialStep
@@ -40,7 +40,7 @@ def ganbench_images_per_second(config: RunConfig) -> tuple[float, float]:
     started = time.perf_counter()
     report_ = run(config, show_progress=False, restart=True)
     elapsed = time.perf_counter() - started
-    return report_.result["img_per_s"], report_.result["images_seen"] / elapsed
+    return report_.result.img_per_s, report_.result.images_seen / elapsed
 
 
 @pytest.mark.parametrize("resolution", [32, 64])

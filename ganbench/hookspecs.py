@@ -60,7 +60,7 @@ def register_evaluators(register):
     """Register Evaluator subclasses: measurements of a trained generator.
 
     :param register: call ``register(cls)`` once for each
-        ``ganbench.evaluate.evaluator.Evaluator`` subclass.
+        ``ganbench.evaluator.Evaluator`` subclass.
 
     Same calling rules as ``register_architectures``. ``evaluate(ctx)`` returns a flat dict of
     floats; ``directions`` declares for each metric whether "lower" or "higher" is better, and
@@ -73,7 +73,7 @@ def register_evaluators(register):
 def register_datasets(register):
     """Register Dataset subclasses: data specs and sources of batches.
 
-    :param register: call ``register(cls)`` once for each ``ganbench.data.dataset.Dataset``
+    :param register: call ``register(cls)`` once for each ``ganbench.dataset.Dataset``
         subclass.
 
     Same calling rules as ``register_architectures``. ``load(request)`` returns a

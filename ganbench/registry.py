@@ -71,8 +71,8 @@ class Registry:
 
 def base_classes() -> dict[str, type]:
     from ganbench.architecture import Architecture
-    from ganbench.data.dataset import Dataset
-    from ganbench.evaluate.evaluator import Evaluator
+    from ganbench.dataset import Dataset
+    from ganbench.evaluator import Evaluator
     from ganbench.loss import Loss
     from ganbench.stabilizer import Stabilizer
     return {"architecture": Architecture, "loss": Loss, "stabilizer": Stabilizer, "evaluator": Evaluator,

@@ -13,9 +13,9 @@ import torch
 from PIL import Image
 
 from ganbench import plugins
-from ganbench.data.dataset import DataRequest
-from ganbench.data.digits import channel_classes, digit_images
-from ganbench.data.mixtures import MixtureSource
+from ganbench.dataset import DataRequest
+from ganbench.datasets.digits import channel_classes, digit_images
+from ganbench.datasets.mixtures import MixtureSource
 from ganbench.data.resize import to_training_images
 from ganbench.data.source import StreamingSource, TensorSource
 from ganbench.errors import ConfigError, DataError

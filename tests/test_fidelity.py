@@ -10,14 +10,14 @@ import scipy.linalg
 import torch
 
 from ganbench.cli import main
-from ganbench.data.digits import digit_images, stacked_label
+from ganbench.datasets.digits import digit_images, stacked_label
 from ganbench.data.source import TensorSource
 from ganbench.data.spec import DataSpec
 from ganbench.errors import EvaluationError
 from ganbench.evaluate import fidelity
 from ganbench.evaluate.domain_classifier import load_or_train
 from ganbench.evaluate.domain_fidelity import DomainFidelity, class_statistics, histogram_kl
-from ganbench.evaluate.evaluator import EvalContext, quantize
+from ganbench.evaluator import EvalContext, quantize
 from ganbench.evaluate.inception_fidelity import InceptionFidelity, find_weights
 from ganbench.evaluate.timm_fidelity import TimmFidelity
 

@@ -10,8 +10,8 @@ from conftest import load_repository_plugins
 from ganbench.cli import main
 from ganbench.config import Choice, RunConfig
 from ganbench.engine.run import run
-from ganbench.evaluate.pictures import arithmetic_latent, lerp, slerp
-from ganbench.evaluate.trained_run import load_trained_run
+from ganbench.trained.pictures import arithmetic_latent, lerp, slerp
+from ganbench.trained.trained_run import load_trained_run
 
 RESOLUTION = 8
 PADDING = 2  # between tiles, as ganbench.engine.samples.image_grid draws them

@@ -130,10 +130,10 @@ def test_a_nan_loss_ends_the_run_as_diverged_with_its_last_good_checkpoint(tmp_p
     plugins.register_module(PoisonPlugin(), "poison")
     report = run(tiny_config(tmp_path, stabilizers=[Choice("poison")], steps=20), show_progress=False)
     result = report.result
-    assert result["status"] == "diverged"
-    assert result["diverged_at"] == 6  # the sixth step (step index 5) is the first non-finite one
-    assert result["steps"] == 4  # the last finite log interval
-    checkpoint = torch.load(result["last_good_checkpoint"], weights_only=True)
+    assert result.status == "diverged"
+    assert result.diverged_at == 6  # the sixth step (step index 5) is the first non-finite one
+    assert result.steps == 4  # the last finite log interval
+    checkpoint = torch.load(result.last_good_checkpoint, weights_only=True)
     assert checkpoint["step"] == 4
     assert all(torch.isfinite(value).all() for value in checkpoint["generator"].values() if value.is_floating_point())
     assert [row["step"] for row in json.loads("[" + ",".join(
@@ -255,7 +255,7 @@ def test_running_out_of_memory_mid_run_is_one_sentence_and_keeps_the_last_checkp
 def test_a_data_file_that_vanishes_mid_run_is_one_sentence_naming_it(tmp_path, capsys, monkeypatch):
     from PIL import Image
 
-    from ganbench.data import imagefolder
+    from ganbench.datasets import imagefolder
     folder = tmp_path / "images"
     folder.mkdir()
     for index in range(40):

@@ -9,16 +9,16 @@ import torch
 from ganbench import plugins
 from ganbench.architecture import BuildRequest, Neck
 from ganbench.config import Choice, RunConfig
-from ganbench.data.dataset import DataRequest
-from ganbench.data.digits import digit_images
-from ganbench.data.mixtures import MixtureSource, Ring8
+from ganbench.dataset import DataRequest
+from ganbench.datasets.digits import digit_images
+from ganbench.datasets.mixtures import MixtureSource, Ring8
 from ganbench.data.source import TensorSource
 from ganbench.data.spec import DataSpec
 from ganbench.engine.run import run
 from ganbench.engine.setup import prepare
-from ganbench.evaluate.best_step import best_steps
+from ganbench.engine.best_step import best_steps
 from ganbench.evaluate.classification_accuracy_score import ClassificationAccuracyScore
-from ganbench.evaluate.evaluator import EvalContext
+from ganbench.evaluator import EvalContext
 from ganbench.evaluate.linear_probe import LinearProbe
 from ganbench.evaluate.mode_coverage import ModeCoverage, reverse_kl
 from ganbench.evaluate.stability import Stability, divergence_step, summary_statistics

@@ -10,10 +10,10 @@ from torch import nn
 
 from ganbench import plugins, testing
 from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator
-from ganbench.data.dataset import DataRequest, Dataset
+from ganbench.dataset import DataRequest, Dataset
 from ganbench.data.source import TensorSource
 from ganbench.data.spec import DataSpec
-from ganbench.evaluate.evaluator import EvalContext, Evaluator
+from ganbench.evaluator import EvalContext, Evaluator
 from ganbench.loss import Loss, Targets
 from ganbench.stabilizer import Stabilizer, StepInfo
 

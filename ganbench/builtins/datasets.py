@@ -7,11 +7,11 @@ From files under ``--data-root``: ``mnist``, ``fashion-mnist``, ``cifar10``, ``i
 from __future__ import annotations
 
 from ganbench import hookimpl
-from ganbench.data.cifar import CIFAR10
-from ganbench.data.digits import Digits, StackedDigits
-from ganbench.data.idx import MNIST, FashionMNIST
-from ganbench.data.imagefolder import ImageFolder
-from ganbench.data.mixtures import Grid25, Ring8
+from ganbench.datasets.cifar import CIFAR10
+from ganbench.datasets.digits import Digits, StackedDigits
+from ganbench.datasets.idx import MNIST, FashionMNIST
+from ganbench.datasets.imagefolder import ImageFolder
+from ganbench.datasets.mixtures import Grid25, Ring8
 
 
 @hookimpl

@@ -1,1 +1,1 @@
-"""Evaluators and the feature extractors they use."""
+"""Metrics: the built-in evaluators and the feature extractors they use (the contract is ganbench.evaluator)."""

@@ -19,9 +19,9 @@ from typing import Any
 
 import torch
 
-from ganbench.data.digits import digit_images, stacked_label
+from ganbench.datasets.digits import digit_images, stacked_label
 from ganbench.data.spec import DataSpec
-from ganbench.evaluate.evaluator import EvalContext, Evaluator
+from ganbench.evaluator import EvalContext, Evaluator
 from ganbench.evaluate.pixel_classifier import DESCRIPTION, PixelClassifier
 
 NUM_MODES = 1000

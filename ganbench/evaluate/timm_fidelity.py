@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from ganbench.data.spec import DataSpec
 from ganbench.evaluate import fidelity
-from ganbench.evaluate.evaluator import EvalContext, Evaluator
+from ganbench.evaluator import EvalContext, Evaluator
 from ganbench.evaluate.inception_fidelity import as_rgb, checked_weights
 from ganbench.errors import EvaluationError
 

@@ -255,24 +255,3 @@ def to_latex(comparison: Comparison) -> str:
     lines += [r"\hline", r"\end{tabular}", rf"\caption{{{latex_escape(' '.join(comparison.notes()))}}}",
               r"\end{table}"]
     return "\n".join(lines) + "\n"
-
-
-FORMATS = ("terminal", "markdown", "csv", "latex", "html")
-
-
-def render(comparison: Comparison, output_format: str, width: int = 200) -> str:
-    """The comparison as text in one of FORMATS (terminal: plain text, for a file)."""
-    if output_format == "markdown":
-        return to_markdown(comparison)
-    if output_format == "csv":
-        return to_csv(comparison)
-    if output_format == "latex":
-        return to_latex(comparison)
-    if output_format == "html":
-        from ganbench.results.report import html_report
-        return html_report(comparison)
-    if output_format == "terminal":
-        console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
-        print_terminal(comparison, console)
-        return console.file.getvalue()
-    raise ValueError(f"unknown format {output_format!r}")

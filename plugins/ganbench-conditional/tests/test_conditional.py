@@ -11,7 +11,7 @@ from torch import nn
 from ganbench import hookimpl, plugins
 from ganbench.architecture import BuildRequest, DOutput, Neck
 from ganbench.config import Choice, RunConfig
-from ganbench.data.dataset import Dataset
+from ganbench.dataset import Dataset
 from ganbench.data.source import TensorSource
 from ganbench.data.spec import DataSpec
 from ganbench.engine.loop import GRID_SIZE
@@ -197,7 +197,7 @@ def test_fake_labels_follow_the_real_class_frequencies(tmp_path):
 
 def test_sample_grid_has_one_row_per_class(tmp_path):
     report = run(tiny(tmp_path, arch=Choice("cgan", {"base_channels": 4})), show_progress=False)
-    assert report.result["status"] == "finished"
+    assert report.result.status == "finished"
     grid = Image.open(RunDir(report.path).latest_sample())
     columns = GRID_SIZE // 10
     assert grid.size == image_grid(torch.zeros(10 * columns, 1, 8, 8), columns).size

@@ -9,41 +9,39 @@ from typing import Any
 
 from ganbench.config import Choice
 from ganbench.errors import CheckpointError
-from ganbench.evaluate.best_step import best_of_run
-from ganbench.evaluate.runner import Evaluation, evaluate
-from ganbench.evaluate.trained_run import load_trained_run
-from ganbench.results.atomic import write_json
+from ganbench.engine.best_step import best_of_run
+from ganbench.engine.evaluation import Evaluation, evaluate
+from ganbench.trained.trained_run import load_trained_run
+from ganbench.results.result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
 
 
-def finished_result(run_dir: RunDir) -> dict[str, Any]:
+def finished_result(run_dir: RunDir) -> RunResult:
     """result.json of a finished run; anything else is one sentence."""
     if not run_dir.path.is_dir():
         raise CheckpointError(f"no run directory at {str(run_dir.path)!r}.")
     result = run_dir.read_result()
     if result is None:
         raise CheckpointError(f"run {str(run_dir.path)!r} has no result.json yet; finish it with ganbench run first.")
-    if result.get("status") != "finished":
-        raise CheckpointError(f"run {str(run_dir.path)!r} ended as {result.get('status')!r}, not finished, "
+    if result.status != RunStatus.FINISHED:
+        raise CheckpointError(f"run {str(run_dir.path)!r} ended as {result.status.value!r}, not finished, "
                               f"so its final checkpoint has no figures to recompute.")
     return result
 
 
-def merged_result(result: dict[str, Any], evaluation: Evaluation, step: int, best: dict[str, Any],
-                  record: dict[str, Any]) -> dict[str, Any]:
+def merged_result(result: RunResult, evaluation: Evaluation, step: int, best: dict[str, Any],
+                  record: dict[str, Any]) -> RunResult:
     """``result`` with the recomputed metrics, directions, protocol and best steps replaced."""
-    merged = dict(result)
-    for key, new in (("metrics", evaluation.metrics), ("directions", evaluation.directions),
-                     ("protocol", evaluation.protocol)):
-        merged[key] = {**result.get(key, {}), **new}
-    merged["best"] = {**result.get("best", {}), **{name: value for name, value in best.items()
-                                                   if name in evaluation.metrics}}
-    merged["reevaluations"] = [*result.get("reevaluations", []), {**record, "step": step}]
-    return merged
+    return result.replace(
+        metrics={**result.metrics, **evaluation.metrics},
+        directions={**result.directions, **evaluation.directions},
+        protocol={**result.protocol, **evaluation.protocol},
+        best={**result.best, **{name: value for name, value in best.items() if name in evaluation.metrics}},
+        reevaluations=[*result.reevaluations, {**record, "step": step}])
 
 
 def reevaluate(path: Path | str, evaluators: list[Choice] | None = None, eval_samples: int | None = None,
-               device: str = "auto") -> tuple[dict[str, Any], Evaluation]:
+               device: str = "auto") -> tuple[RunResult, Evaluation]:
     """Run ``evaluators`` (default: the run's own) on the run's last checkpoint and update result.json.
 
     Returns the new result and the evaluation. result.json is replaced atomically, and only
@@ -59,5 +57,5 @@ def reevaluate(path: Path | str, evaluators: list[Choice] | None = None, eval_sa
               "eval_samples": trained.setup.config.eval_samples, "eval_time_s": round(evaluation.seconds, 3),
               "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started))}
     merged = merged_result(result, evaluation, trained.step, best, record)
-    write_json(run_dir.result, merged)
+    run_dir.write_result(merged)
     return merged, evaluation

@@ -26,7 +26,7 @@ from PIL import Image
 from ganbench.engine.latent import draw_latent
 from ganbench.engine.samples import generate, image_grid, scatter_picture
 from ganbench.errors import ConfigError
-from ganbench.evaluate.trained_run import TrainedRun, load_trained_run
+from ganbench.trained.trained_run import TrainedRun, load_trained_run
 from ganbench.results.atomic import write_with
 
 MAX_SIDE = 64  # rows or columns of a picture

@@ -13,7 +13,6 @@ from ganbench.engine.setup import Setup, prepare
 from ganbench.errors import CheckpointError
 from ganbench.results.run_dir import RunDir
 
-RECORD_ONLY = ("run_id", "group")  # written into config.json beside the RunConfig fields
 
 
 @dataclasses.dataclass
@@ -35,7 +34,7 @@ def read_run_config(run_dir: RunDir) -> RunConfig:
     if not run_dir.path.is_dir():
         raise CheckpointError(f"no run directory at {str(run_dir.path)!r}.")
     saved = run_dir.read_config()
-    return RunConfig.from_dict({key: value for key, value in saved.items() if key not in RECORD_ONLY})
+    return RunConfig.from_json(saved)
 
 
 def load_trained_run(path: Path | str, device: str = "auto", evaluators: list[Choice] | None = None,

@@ -11,7 +11,7 @@ import torch
 
 from ganbench.engine.latent import draw_latent
 from ganbench.engine.samples import generate
-from ganbench.evaluate.evaluator import EvalContext
+from ganbench.evaluator import EvalContext
 
 EVAL_SEED = 12_345  # fixed, so that every evaluation of every run sees the same latent vectors
 

@@ -1,0 +1,1 @@
+"""Working with a trained run: load it, evaluate it again, draw pictures from its generator."""

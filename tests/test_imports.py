@@ -1,0 +1,108 @@
+"""The package's layering, read from its source: no import cycles between modules or between its
+subpackages, and the command line is imported by nothing but its entry points."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import ganbench
+
+PACKAGE = Path(ganbench.__file__).parent
+ENTRY_POINTS = {"ganbench.__main__"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path, modules: set[str]) -> set[str]:
+    """Every ganbench module that ``path`` imports, at the top or inside a function."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            found.update(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names)
+    return {imported for imported in found if imported in modules and imported != name}
+
+
+def import_graph() -> dict[str, set[str]]:
+    paths = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+    return {name: imports_of(path, set(paths)) for name, path in paths.items()}
+
+
+def unit(module: str) -> str:
+    """The subpackage (ganbench.engine) or top-level module (ganbench.config) a module belongs to."""
+    return ".".join(module.split(".")[:2])
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one node (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in list(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_module_imports_another_that_imports_it_back():
+    assert cycles(import_graph()) == []
+
+
+def test_subpackages_form_layers_without_cycles():
+    graph: dict[str, set[str]] = {}
+    for module, targets in import_graph().items():
+        if module == "ganbench":
+            continue  # the package itself holds only the version and the hook marker
+        graph.setdefault(unit(module), set()).update(unit(target) for target in targets
+                                                     if unit(target) != unit(module) and target != "ganbench")
+    assert cycles(graph) == []
+
+
+def test_only_the_entry_points_import_the_command_line():
+    importers = sorted(module for module, targets in import_graph().items() if "ganbench.cli" in targets)
+    assert set(importers) <= ENTRY_POINTS, importers
+
+
+def test_the_checker_finds_a_cycle_when_there_is_one():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_help_and_the_command_modules_do_not_import_torch():
+    code = ("import sys; from ganbench.cli import cli; import click; "
+            "ctx = click.Context(cli); [cli.get_command(ctx, name) for name in "
+            "__import__('ganbench.commands', fromlist=['x']).COMMAND_MODULES]; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
