@@ -3,6 +3,12 @@
 A run is fully described by a :class:`RunConfig`. Its id hashes every field that changes
 what is trained (not where results go or how often logs are written), so the same config and
 seed always map to the same run directory: a sweep that runs again skips what finished.
+
+Every way of asking for a run (``ganbench run`` flags, a sweep's lists or TOML suite, ``--set``,
+``--init-from``, ``ganbench.testing``) goes through one step, :func:`resolve_config`: component
+options are built from their ``Options`` dataclass with every default filled in, numbers are
+typed, and the baseline stabilizer ``none`` is normalised away. The run id is computed from the
+resolved config only, so one configuration has one identity whichever command made it.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import json
 from typing import Any, Literal
 
 from ganbench.errors import ConfigError
-from ganbench.options import coerce
+from ganbench.options import build_options, coerce, options_as_dict, parse_assignments
 
 
 @dataclasses.dataclass
@@ -74,6 +80,8 @@ class RunConfig:
     eval_samples: int = 2000  # generated samples per evaluation
     init_from: str | None = None  # a run directory whose weights start this run
     results_dir: str = "runs"
+
+    SCHEMA_VERSION = 2  # 2: options resolved (typed, defaults filled in); 1: options as the user typed them
 
     # Fields that do not change what is trained, and so stay out of the run id.
     NOT_IN_ID = ("results_dir", "log_every", "sample_every", "checkpoint_every", "eval_every",
@@ -163,14 +171,150 @@ class RunConfig:
         text = json.dumps(identity, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:10]
 
+    def to_json(self) -> dict[str, Any]:
+        """What config.json holds: the run id, its group and schema version, and every setting."""
+        return {"schema_version": self.SCHEMA_VERSION, "run_id": self.run_id, **self.to_dict()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "RunConfig":
+        """The settings of a config.json (of any schema version: the bookkeeping keys are dropped);
+        resolve it to get the configuration the current code means by it."""
+        settings = {key: value for key, value in data.items() if key not in BOOKKEEPING_KEYS}
+        return cls.from_dict(settings)
+
     @property
     def run_id(self) -> str:
         """A readable, stable name: components, seed and a hash of everything else."""
+        return f"{self.label}-s{self.seed}-{self.config_hash()}"
+
+    @property
+    def label(self) -> str:
+        """The components by name (``dcgan-bce-digits-none``): the readable start of the run id."""
         stabilizers = "+".join(choice.name for choice in self.stabilizers) or "none"
-        return (f"{self.arch.name}-{self.loss.name}-{self.dataset.name}-{stabilizers}"
-                f"-s{self.seed}-{self.config_hash()}")
+        return f"{self.arch.name}-{self.loss.name}-{self.dataset.name}-{stabilizers}"
+
+    def components(self) -> dict[str, Choice]:
+        """field or stabilizer name -> choice: ``arch``, ``loss``, ``dataset`` and each stabilizer."""
+        named = {field: getattr(self, field) for field in COMPONENT_FIELDS}
+        return {**named, **{choice.name: choice for choice in self.stabilizers}}
+
+    def flat_settings(self) -> dict[str, Any]:
+        """Every setting that changes training, flat: ``lr_d``, ``arch.base_channels``,
+        ``label-smoothing.real`` (the keys of ``compare --where``)."""
+        flat = {key: value for key, value in self.identity().items()
+                if key not in ("arch", "loss", "dataset", "stabilizers")}
+        for prefix, choice in self.components().items():
+            flat.update({f"{prefix}.{key}": value for key, value in choice.options.items()})
+        return flat
 
 
 def _field_type(name: str) -> Any:
     import typing
     return typing.get_type_hints(RunConfig)[name]
+
+
+BOOKKEEPING_KEYS = ("schema_version", "run_id", "group")  # in config.json beside the settings
+COMPONENT_FIELDS = {"arch": "architecture", "loss": "loss", "dataset": "dataset"}
+
+
+# Resolution: the one step from user input to a run ---------------------------------------------------
+
+def resolve_config(config: RunConfig | dict[str, Any], registry: Any = None) -> RunConfig:
+    """The fully typed configuration that ``config`` asks for; the only source of run ids.
+
+    Scalars are typed and validated, every component's options are built from its ``Options``
+    dataclass (unknown keys and bad values refused with a sentence, defaults filled in, values in
+    their declared types), stabilizers are put in the order they act, and ``none`` alone becomes
+    no stabilizer. Resolving a resolved config changes nothing."""
+    if registry is None:
+        from ganbench import plugins  # loads the plugins, and torch with them: only when resolving
+        registry = plugins.registry()
+    data = config.to_dict() if isinstance(config, RunConfig) else dict(config)
+    resolved = RunConfig.from_dict(data).validate()
+    for field, kind in COMPONENT_FIELDS.items():
+        setattr(resolved, field, resolve_choice(registry, kind, getattr(resolved, field)))
+    resolved.stabilizers = resolve_stabilizers(registry, resolved.stabilizers)
+    if resolved.evaluators is not None:
+        resolved.evaluators = [resolve_choice(registry, "evaluator", choice) for choice in resolved.evaluators]
+    resolved.init_from = normalise_path(resolved.init_from)
+    return resolved
+
+
+def resolve_choice(registry: Any, kind: str, choice: Choice) -> Choice:
+    """The component's options as its Options dataclass builds them: typed, defaults filled in."""
+    cls = registry.get(kind, choice.name).cls
+    options = build_options(cls.Options, choice.options, f"{cls.kind_label()} {choice.name!r}")
+    return Choice(choice.name, options_as_dict(options))
+
+
+def resolve_stabilizers(registry: Any, choices: list[Choice]) -> list[Choice]:
+    """Each stabilizer resolved, in the order they act (their ``order``, then as listed)."""
+    from ganbench.errors import Incompatible
+    names = [choice.name for choice in choices]
+    for name in names:
+        if names.count(name) > 1:
+            raise Incompatible(f"stabilizer {name!r} is given twice; give it once, with the options you want.")
+    if "none" in names and len(names) > 1:
+        raise Incompatible("stabilizer 'none' is the baseline and cannot be combined with other stabilizers.")
+    resolved = [resolve_choice(registry, "stabilizer", choice) for choice in choices]
+    # "none" alone trains exactly what no stabilizer trains: one run id for both.
+    if [choice.name for choice in resolved] == ["none"]:
+        return []
+    return sorted(resolved, key=lambda choice: registry.get("stabilizer", choice.name).cls.order)
+
+
+def normalise_path(path: str | None) -> str | None:
+    """``runs/x/`` and ``./runs/x`` name the same run as ``runs/x``."""
+    if path is None or not str(path).strip():
+        return None
+    from pathlib import PurePath
+    return str(PurePath(str(path).strip()))
+
+
+# The command line's flags ----------------------------------------------------------------------------
+
+SCALAR_FLAGS = ("resolution", "batch_size", "steps", "seed", "latent_dim", "latent_dist", "lr_g", "lr_d",
+                "beta1", "beta2", "n_critic", "step_mode", "device", "precision", "log_every", "sample_every",
+                "checkpoint_every", "eval_every", "eval_samples", "nproc")
+
+
+def raw_config_from_flags(values: dict[str, Any]) -> dict[str, Any]:
+    """The settings that ``ganbench run``'s flags (``values``, as click parsed them) ask for, unresolved."""
+    stabilizers = [name for name in values["stabilizers"] if name] or []
+    stab_options = parse_named_options(values["stab_opt"], "--stab-opt", stabilizers, "stabilizer")
+    evaluators = list(values["evaluators"]) or None
+    eval_options = parse_named_options(values["eval_opt"], "--eval-opt", evaluators or [], "evaluator")
+    raw = {
+        "arch": Choice(values["arch"], parse_assignments(values["arch_opt"], "--arch-opt")).to_dict(),
+        "loss": Choice(values["loss"], parse_assignments(values["loss_opt"], "--loss-opt")).to_dict(),
+        "dataset": Choice(values["dataset"], parse_assignments(values["data_opt"], "--data-opt")).to_dict(),
+        "stabilizers": [{"name": name, "options": stab_options.get(name, {})} for name in stabilizers],
+        "evaluators": None if evaluators is None else [
+            {"name": name, "options": eval_options.get(name, {})} for name in evaluators],
+        "data_root": values["data_root"], "download": values["download"],
+        "compile": values["compile_"], "channels_last": values["channels_last"], "sync_bn": values["sync_bn"],
+        "init_from": values["init_from"], "results_dir": values["results_dir"],
+    }
+    raw.update({name: values[name] for name in SCALAR_FLAGS if values.get(name) is not None})
+    return raw
+
+
+def config_from_flags(values: dict[str, Any], registry: Any = None) -> RunConfig:
+    """The resolved configuration of ``ganbench run``'s flags."""
+    return resolve_config(raw_config_from_flags(values), registry)
+
+
+def parse_named_options(pairs: Any, flag: str, names: list[str], kind: str) -> dict[str, dict[str, str]]:
+    """``NAME.KEY=VALUE`` strings grouped by component name."""
+    grouped: dict[str, dict[str, str]] = {}
+    for pair in pairs:
+        target, dot, assignment = pair.partition(".")
+        if not dot or "=" not in assignment:
+            raise ConfigError(f"{flag} expects NAME.KEY=VALUE, got {pair!r}.")
+        if not target.strip():
+            raise ConfigError(f"{flag} {pair!r} names no {kind}; write NAME.KEY=VALUE, e.g. "
+                              f"{flag} {'label-smoothing.real=0.8' if kind == 'stabilizer' else 'fid.samples=1000'}.")
+        if target not in names:
+            raise ConfigError(f"{flag} {pair!r} names {kind} {target!r}, which is not in this run; add --{kind} {target}.")
+        grouped.setdefault(target, {}).update(parse_assignments([assignment], flag))
+    return grouped

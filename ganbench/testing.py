@@ -32,13 +32,14 @@ from torch import nn
 from ganbench import hookimpl, plugins
 from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator, Neck
 from ganbench.config import Choice, RunConfig
-from ganbench.data.dataset import DataRequest, Dataset
+from ganbench.dataset import DataRequest, Dataset
 from ganbench.data.source import DataSource, TensorSource
 from ganbench.data.spec import DataSpec
 from ganbench.errors import GanbenchError, Incompatible
-from ganbench.evaluate.evaluator import Evaluator
+from ganbench.evaluator import Evaluator
 from ganbench.loss import Loss, OptimizerSettings, Penalty, Targets
 from ganbench.registry import NAME_PATTERN, base_classes
+from ganbench.results.result import RunResult, RunStatus
 from ganbench.stabilizer import Stabilizer
 
 __all__ = ["check_architecture", "check_loss", "check_stabilizer", "check_evaluator", "check_dataset",
@@ -314,15 +315,11 @@ def spec_resolution(spec: DataSpec) -> int:
     return spec.resolution if spec.kind == "image" else 16
 
 
-def train_briefly(tiny: TinyRun) -> dict[str, Any]:
-    """Train ``tiny`` with ganbench's engine in a temporary folder; the result.json it wrote.
-
-    The steps are those of ``ganbench.engine.run.run`` without ``publish`` (the results index
-    and loss-curve pictures), which takes longer than the tiny run itself and cannot fail it."""
-    from ganbench.engine.loop import train
-    from ganbench.engine.run import finish, prepare_directory
-    from ganbench.engine.setup import prepare
-    from ganbench.results.run_dir import RunDir
+def train_briefly(tiny: TinyRun) -> RunResult:
+    """Train ``tiny`` through ganbench's own entry point (``ganbench.engine.run.run``, as ``ganbench run``
+    and sweeps do) in a temporary folder; the result it wrote. Publishing (the results index and
+    loss-curve pictures) is left out: it takes longer than the tiny run itself and cannot fail it."""
+    from ganbench.engine.run import run
 
     with tempfile.TemporaryDirectory(prefix="ganbench-check-") as folder:
         config = RunConfig(arch=tiny.arch, loss=tiny.loss, dataset=tiny.dataset, stabilizers=tiny.stabilizers,
@@ -331,18 +328,14 @@ def train_briefly(tiny: TinyRun) -> dict[str, Any]:
                            sample_every=tiny.steps, checkpoint_every=tiny.steps, eval_samples=tiny.eval_samples,
                            device="cpu", results_dir=folder)
         try:
-            setup = prepare(config)
-            run_dir = RunDir(Path(folder) / config.run_id)
-            prepare_directory(setup, run_dir)
-            outcome = train(setup, run_dir, show_progress=False)
-            result = finish(setup, run_dir, outcome, 0, 0.0)
+            result = run(config, show_progress=False, publish=False).result
         except GanbenchError as error:
             raise AssertionError(f"training ({tiny.describe()}) was refused: {error}") from error
         except Exception as error:
             raise AssertionError(f"training ({tiny.describe()}) raised {type(error).__name__}: {error}") from error
-    assert result["status"] == "finished", (
-        f"training ({tiny.describe()}) diverged at step {result['diverged_at']}: a loss was not finite.")
-    losses = {key: result["final"].get(key) for key in ("d_loss_real", "d_loss_fake", "g_loss")}
+    assert result.status == RunStatus.FINISHED, (
+        f"training ({tiny.describe()}) diverged at step {result.diverged_at}: a loss was not finite.")
+    losses = {key: result.final.get(key) for key in ("d_loss_real", "d_loss_fake", "g_loss")}
     assert all(finite(value) for value in losses.values()), f"training ({tiny.describe()}) logged {losses}."
     return result
 
@@ -597,8 +590,8 @@ def check_evaluator(cls: type, dataset: str | DataSpec | None = None, samples: i
         result = train_briefly(TinyRun(arch=Choice(arch, dict(arch_options or {})), dataset=data,
                                        resolution=resolution, evaluators=[Choice(name, dict(options))],
                                        eval_samples=samples))
-    metrics = result["metrics"]
-    protocol = result["protocol"].get(name)
+    metrics = result.metrics
+    protocol = result.protocol.get(name)
     skipped = protocol.get("skipped") if isinstance(protocol, dict) else None
     assert metrics, (f"evaluator {name!r} returned no metric{f' ({skipped})' if skipped else ''}; check it on data "
                      f"and an architecture it measures: dataset=..., arch=....")

@@ -13,7 +13,7 @@ import pytest
 from ganbench.cli import main
 from ganbench.errors import ConfigError
 from ganbench.results.compare import compare, compare_results
-from ganbench.results.formats import render
+from ganbench.results.render import render
 from ganbench.results.index import ensure_index, load_runs
 
 DIRECTIONS = {"fid": "lower", "modes": "higher"}

@@ -104,11 +104,10 @@ def test_every_combination_trains_or_is_refused_with_one_sentence(arch, loss, da
         assert not has_batch_norm(setup.discriminator), "batch norm in a critic under a per-sample penalty"
     del setup
     # Curves, the index and TensorBoard are the results layer's business, and the slowest part here.
-    monkeypatch.setattr(run_module, "publish", lambda run_dir: None)
-    result = run_module.run(config, show_progress=False).result
+    result = run_module.run(config, show_progress=False, publish=False).result
     OUTCOMES[arch, loss, dataset] = "trained"
-    assert result["status"] == "finished" and result["steps"] == 2
-    losses = {key: value for key, value in result["final"].items() if key.startswith(("d_loss", "g_loss"))}
+    assert result.status == "finished" and result.steps == 2
+    losses = {key: value for key, value in result.final.items() if key.startswith(("d_loss", "g_loss"))}
     assert losses and all(math.isfinite(value) for value in losses.values()), losses
 
 
@@ -163,5 +162,5 @@ def test_the_cli_trains_and_writes_a_complete_run_directory(args, tmp_path, caps
     assert folder.config.exists() and folder.checkpoint.exists() and folder.metrics.exists()
     assert [p.name for p in folder.samples.iterdir()] == ["step-000002.png"]
     result = folder.read_result()
-    assert result["status"] == "finished" and result["steps"] == 2
-    assert result["arch"] == args[1] and result["metrics"]
+    assert result.status == "finished" and result.steps == 2
+    assert result.arch == args[1] and result.metrics

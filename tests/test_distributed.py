@@ -7,7 +7,8 @@ import json
 import pytest
 import torch
 
-from ganbench.cli import main, run_distributed_or_single
+from ganbench.cli import main
+from ganbench.commands.run import run_distributed_or_single
 from ganbench.config import Choice, RunConfig
 from ganbench.errors import ConfigError, Incompatible
 from ganbench.engine.setup import prepare
@@ -29,7 +30,7 @@ def rows(folder):
 def test_two_gloo_processes_match_one_process_at_the_same_global_batch(tmp_path, capsys):
     single = run_distributed_or_single(ring_config(tmp_path), show_progress=False, restart=False)
     double = run_distributed_or_single(ring_config(tmp_path, nproc=2), show_progress=False, restart=False)
-    assert double.result["status"] == "finished"
+    assert double.result.status == "finished"
     for name in ("config.json", "metrics.jsonl", "result.json", "checkpoints/last.pt", "samples/step-000012.png"):
         assert (double.path / name).exists()
     # The mlp has no batch norm, so averaging the two halves' gradients is the full batch's gradient:
@@ -46,7 +47,7 @@ def test_two_gloo_processes_match_one_process_at_the_same_global_batch(tmp_path,
     difference = torch.cat([(one[key] - two[key]).flatten() for key in one]).norm()
     size = torch.cat([one[key].flatten() for key in one]).norm()
     assert difference / size < 1e-3
-    assert double.result["images_seen"] == single.result["images_seen"] == 12 * 32
+    assert double.result.images_seen == single.result.images_seen == 12 * 32
     # compare shows the 2-process run like any other: its own row, told apart by nproc.
     main(["compare", str(tmp_path), "--metric", "final.g_loss", "--format", "csv"])
     table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))

@@ -29,10 +29,10 @@ def test_a_run_writes_a_complete_directory(tmp_path):
     assert [row["step"] for row in rows] == [3, 6, 9, 12]
     assert set(rows[0]) >= {"d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake", "images"}
     result = folder.read_result()
-    assert result["status"] == "finished" and result["steps"] == 12
-    assert result["images_seen"] == 12 * 16
-    assert result["environment"]["torch"] == torch.__version__
-    assert result["img_per_s"] > 0
+    assert result.status == "finished" and result.steps == 12
+    assert result.images_seen == 12 * 16
+    assert result.environment["torch"] == torch.__version__
+    assert result.img_per_s > 0
 
 
 def test_two_cpu_runs_with_one_seed_give_identical_metrics(tmp_path):
@@ -89,8 +89,8 @@ def test_step_modes_draw_the_expected_number_of_generator_batches(tmp_path, mode
 
 def test_n_critic_counts_real_images_seen(tmp_path):
     report = run(tiny(tmp_path, n_critic=3, steps=6), show_progress=False)
-    assert report.result["images_seen"] == 6 * 3 * 16
-    assert report.result["budget"]["n_critic"] == 3
+    assert report.result.images_seen == 6 * 3 * 16
+    assert report.result.budget["n_critic"] == 3
 
 
 def test_adam_defaults_are_dcgans(tmp_path):
@@ -123,7 +123,7 @@ def test_init_from_a_mismatched_run_is_one_sentence(tmp_path):
 def test_vector_data_runs_with_mlp_and_draws_a_scatter(tmp_path):
     report = run(tiny(tmp_path, arch=Choice("mlp"), dataset=Choice("ring8")), show_progress=False)
     assert (report.path / "samples" / "step-000012.png").exists()
-    assert report.result["status"] == "finished"
+    assert report.result.status == "finished"
 
 
 def test_config_json_round_trips(tmp_path):

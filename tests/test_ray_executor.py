@@ -7,7 +7,7 @@ from ganbench.cli import main
 from ganbench.config import RunConfig
 from ganbench.errors import ConfigError
 from ganbench.results.index import load_runs
-from ganbench.sweep.executors import DONE, LocalExecutor, run_sweep
+from ganbench.sweep.executors import FINISHED, LocalExecutor, run_sweep
 from ganbench.sweep.ray_executor import RayExecutor, trial_resources
 from test_sweep import TINY, metrics_files, planned  # tests/ is on sys.path (rootdir-relative imports)
 
@@ -37,9 +37,9 @@ def test_a_four_trial_ray_sweep_matches_the_local_executor_and_compare_shows_it(
     ray_configs = planned(*sweep, "--results-dir", str(tmp_path / "ray"))
     seen = []
     remote = run_sweep(ray_configs, RayExecutor(workers=2, cpus_per_trial=1), seen.append)
-    assert [update.state for update in remote] == [DONE] * 4, [update.message for update in remote]
+    assert [update.state for update in remote] == [FINISHED] * 4, [update.message for update in remote]
     assert metrics_files(tmp_path / "ray") == metrics_files(tmp_path / "local")
-    assert [u.result["metrics"] for u in remote] == [u.result["metrics"] for u in local]
+    assert [u.result.metrics for u in remote] == [u.result.metrics for u in local]
     assert len(load_runs(tmp_path / "ray" / "index.sqlite")) == 4
     main(["compare", str(tmp_path / "ray"), "--format", "markdown"])
     table = capsys.readouterr().out

@@ -82,8 +82,8 @@ def test_every_architecture_trains_with_every_stabilizer_or_refuses_in_one_sente
         assert "did not keep the neck" not in message, message
         return
     report = run(config, show_progress=False)
-    assert report.result["status"] == "finished"
-    assert report.result["steps"] == 2
+    assert report.result.status == "finished"
+    assert report.result.steps == 2
 
 
 def test_the_grid_covers_the_reference_architectures_and_every_builtin_stabilizer():

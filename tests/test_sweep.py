@@ -18,7 +18,7 @@ from ganbench.engine import step as step_module
 from ganbench.engine.run import run
 from ganbench.errors import ConfigError, UnknownComponent
 from ganbench.results.index import load_runs
-from ganbench.sweep.executors import (DONE, FAILED, RUNNING, LocalExecutor, ProcessExecutor, RunUpdate,
+from ganbench.sweep.executors import (FINISHED, FAILED, RUNNING, LocalExecutor, ProcessExecutor, RunUpdate,
                                        run_in_phases, run_sweep)
 from ganbench.sweep.expand import count_groups, phases, plan
 from ganbench.sweep.live import SweepBoard, sweep_summary
@@ -32,7 +32,7 @@ TINY = ["--arch", "mlp", "--dataset", "ring8", "--batch-size", "16", "--latent-d
 
 def planned(*args: str, suite: Path | None = None) -> list[RunConfig]:
     """The runs `ganbench sweep [SUITE] ARGS` would train, through the command's own option parsing."""
-    context = cli.commands["sweep"].make_context("sweep", [str(suite)] * (suite is not None) + list(args))
+    context = cli.get_command(None, "sweep").make_context("sweep", [str(suite)] * (suite is not None) + list(args))
     values = {key: value for key, value in context.params.items() if key not in SWEEP_ONLY}
     typed = [name for name in values
              if context.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
@@ -283,7 +283,7 @@ def test_a_run_whose_source_failed_fails_with_the_sources_reason_and_is_not_trai
         assert by_id[config.run_id].message.startswith(f"its source run {sources[config.seed].run_id} did not finish")
         assert "--data-root" in by_id[config.run_id].message
         assert not (tmp_path / "runs" / config.run_id).exists()
-    assert [by_id[config.run_id].state for config in scratch] == [DONE, DONE]
+    assert [by_id[config.run_id].state for config in scratch] == [FINISHED, FINISHED]
 
 
 def test_a_budget_changes_a_source_through_its_sources_table(tmp_path):
@@ -374,7 +374,7 @@ def test_a_tiny_sweep_runs_reports_refusals_and_then_skips_everything(tmp_path, 
     assert len(load_runs(results / "index.sqlite")) == 4  # each finished run indexed itself
     configs = planned(*TINY, "--stabilizer", "none,minibatch-std", "--seeds", "2", "--results-dir", str(results))
     updates = run_sweep(configs, LocalExecutor(), lambda update: None)
-    assert [update.state for update in updates] == [DONE] * 4 and all(update.skipped for update in updates)
+    assert [update.state for update in updates] == [FINISHED] * 4 and all(update.skipped for update in updates)
     assert "0 trained (0 resumed from a checkpoint), 4 already finished" in sweep_summary(updates)[0]
 
 
@@ -385,10 +385,10 @@ def test_the_processes_executor_gives_the_same_runs_as_local(tmp_path):
     local = run_sweep(configs["local"], LocalExecutor(), lambda update: None)
     seen = []
     parallel = run_sweep(configs["processes"], ProcessExecutor(workers=2), seen.append)
-    assert [update.state for update in parallel] == [DONE, DONE], [update.message for update in parallel]
-    assert {update.state for update in seen} == {RUNNING, DONE}
+    assert [update.state for update in parallel] == [FINISHED, FINISHED], [update.message for update in parallel]
+    assert {update.state for update in seen} == {RUNNING, FINISHED}
     assert metrics_files(tmp_path / "local") == metrics_files(tmp_path / "processes")
-    assert [u.result["metrics"] for u in local] == [u.result["metrics"] for u in parallel]
+    assert [u.result.metrics for u in local] == [u.result.metrics for u in parallel]
 
 
 def test_an_interrupted_run_is_resumed_by_the_sweep_not_retrained(tmp_path, monkeypatch):
@@ -405,7 +405,7 @@ def test_an_interrupted_run_is_resumed_by_the_sweep_not_retrained(tmp_path, monk
         run(config, show_progress=False)
     monkeypatch.setattr(step_module.AdversarialStep, "__call__", original)
     (update,) = run_sweep([config], LocalExecutor(), lambda update: None)
-    assert update.state == DONE and not update.skipped and update.resumed_from == 4
+    assert update.state == FINISHED and not update.skipped and update.resumed_from == 4
     reference = run(planned(*TINY, "--results-dir", str(tmp_path / "reference"))[0], show_progress=False)
     assert (Path(update.path) / "metrics.jsonl").read_text() == (reference.path / "metrics.jsonl").read_text()
 
@@ -420,7 +420,7 @@ def test_an_index_or_plot_failure_never_loses_the_run(tmp_path, monkeypatch, cap
     monkeypatch.setattr(plots, "write_run_curves", broken)
     (config,) = planned(*TINY, "--steps", "2", "--results-dir", str(tmp_path))
     report = run(config, show_progress=False)
-    assert report.result["status"] == "finished" and (report.path / "result.json").exists()
+    assert report.result.status == "finished" and (report.path / "result.json").exists()
     assert "could not write the results index" in caplog.text and "could not write curves.png" in caplog.text
 
 

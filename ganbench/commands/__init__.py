@@ -1,11 +1,16 @@
-"""CLI commands beyond run, list and plugins; each module has ``register(cli)``."""
+"""The CLI's commands, one module each; each module has ``register(cli)``, which adds its command.
 
-COMMAND_MODULES: tuple[str, ...] = (
-    "ganbench.commands.sweep",
-    "ganbench.commands.compare",
-    "ganbench.commands.index",
-    "ganbench.commands.plot",
-    "ganbench.commands.sample",
-    "ganbench.commands.eval",
-    "ganbench.commands.plugin_scaffold",
-)
+The CLI imports a command's module only when that command runs or ``--help`` lists it, and the
+modules import torch only inside their functions, so that ``ganbench --help`` stays fast."""
+
+COMMAND_MODULES: dict[str, str] = {
+    "run": "ganbench.commands.run",
+    "sweep": "ganbench.commands.sweep",
+    "compare": "ganbench.commands.compare",
+    "index": "ganbench.commands.index",
+    "plot": "ganbench.commands.plot",
+    "sample": "ganbench.commands.sample",
+    "eval": "ganbench.commands.eval",
+    "list": "ganbench.commands.list",
+    "plugins": "ganbench.commands.plugins",
+}

@@ -9,7 +9,7 @@ import click
 
 
 def register(cli: click.Group) -> None:
-    from ganbench.results.formats import FORMATS
+    from ganbench.results.render import FORMATS
 
     @cli.command()
     @click.argument("results_dir", required=False, type=click.Path(file_okay=False))
@@ -27,9 +27,13 @@ def register(cli: click.Group) -> None:
         """Group runs by configuration and compare them over seeds. RESULTS_DIR defaults to runs."""
         from ganbench.results.atomic import write_text
         from ganbench.results.compare import compare_results
-        from ganbench.results.formats import print_terminal, render
+        from ganbench.results.formats import print_terminal
+        from ganbench.results.render import render
 
         folder = Path(results_dir or os.environ.get("GANBENCH_RESULTS", "runs"))
+        if folder.is_dir():
+            from ganbench.results.migrate import migrate_and_tell
+            migrate_and_tell(folder, lambda sentence: click.echo(sentence, err=True))
         comparison, rebuilt = compare_results(folder, metrics, where, sort, baseline)
         for path, reason in (rebuilt.skipped if rebuilt else []):
             click.echo(f"Warning: skipped {path.name}: {reason}", err=True)

@@ -16,9 +16,12 @@ def register(cli: click.Group) -> None:
     def evaluate_run(run_path: str, evaluators: tuple[str, ...], eval_opt: tuple[str, ...],
                      eval_samples: str | None, device: str) -> None:
         """Recompute figures of a finished run from its last checkpoint; the others are kept."""
-        from ganbench.cli import console, parse_named_options
+        from rich.console import Console
+
+        from ganbench.config import parse_named_options
+        console = Console()
         from ganbench.config import Choice
-        from ganbench.evaluate.reevaluate import reevaluate
+        from ganbench.trained.reevaluate import reevaluate
         from ganbench.options import coerce
 
         names = list(evaluators)

@@ -16,10 +16,13 @@ def register(cli: click.Group) -> None:
         """Update RESULTS_DIR/index.sqlite (default: runs) from the run directories, the source of truth."""
         from ganbench.errors import ConfigError
         from ganbench.results import index
+        from ganbench.results.migrate import migrate_and_tell
 
         folder = Path(results_dir or os.environ.get("GANBENCH_RESULTS", "runs"))
         if not folder.is_dir():
             raise ConfigError(f"results directory {folder} does not exist.")
+        migration = migrate_and_tell(folder, click.echo)
+        rebuild = rebuild or bool(migration.migrated)
         report = index.rebuild(folder) if rebuild else index.ensure_index(folder)
         for path, reason in (report.skipped if report else []):
             click.echo(f"Warning: skipped {path.name}: {reason}", err=True)

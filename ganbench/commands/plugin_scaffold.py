@@ -26,7 +26,3 @@ def plugins_new(name: str, kinds: str, directory: str) -> None:
     click.echo(f"  ganbench plugins install -e {folder}")
     click.echo("  ganbench list")
     click.echo(f"  cd {folder} && python -m pytest")
-
-
-def register(cli: click.Group) -> None:
-    cli.commands["plugins"].add_command(plugins_new)

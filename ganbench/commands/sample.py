@@ -24,7 +24,7 @@ def register(cli: click.Group) -> None:
     def sample(run_path: str, grid: str, interpolate: bool, pairs: int, steps: int, linear: bool,
                arithmetic: str | None, groups: str | None, seed: int, out: str | None, device: str) -> None:
         """Draw pictures with a trained run's generator (EMA weights when the run kept them)."""
-        from ganbench.evaluate.pictures import sample_run
+        from ganbench.trained.pictures import sample_run
 
         path = sample_run(run_path, grid=grid, interpolate=interpolate, pairs=pairs, steps=steps,
                           spherical=not linear, arithmetic=arithmetic, groups=groups, seed=seed, out=out,

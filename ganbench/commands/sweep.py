@@ -10,8 +10,8 @@ SET_HELP = "Any other run setting with one or several values, repeatable: --set 
 
 
 def register(cli: click.Group) -> None:
-    from ganbench.cli import run_options  # defined before the CLI module registers its commands
-    from ganbench.sweep.executors import EXECUTORS
+    from ganbench.commands.run_flags import run_options
+    from ganbench.sweep.executor_choice import EXECUTORS
 
     @cli.command()
     @click.argument("suite", required=False, type=click.Path(dir_okay=False))
@@ -31,17 +31,19 @@ def register(cli: click.Group) -> None:
     @click.option("--budget", default=None, metavar="NAME",
                   help="Train the suite at its [budgets.NAME] settings (the suites here have 'gpu').")
     @click.option("--dry-run", is_flag=True, help="List the runs and train nothing.")
+    @click.option("--quiet", is_flag=True, help="No live board; print only the summary.")
     @click.pass_context
     def sweep(context: click.Context, suite: str | None, seeds: str | None, set_pairs: tuple[str, ...],
               executor: str, workers: int | None, address: str | None, cpus_per_trial: int | None,
-              budget: str | None, dry_run: bool, **values) -> None:
+              budget: str | None, dry_run: bool, quiet: bool, **values) -> None:
         """Train every combination of the listed settings over seeds, skipping what finished.
 
         Example: --arch dcgan,msg --stabilizer none,label-smoothing --seeds 3. Comma-separated lists
         sweep (--arch, --loss, --dataset, --stabilizer, where a+b is one set of two, and the values of
         --arch-opt, --loss-opt, --data-opt, --stab-opt and --set); SUITE is a TOML file
         (docs/sweeps.md) whose settings the flags you type replace."""
-        from ganbench.sweep.executors import make_executor, run_in_phases
+        from ganbench.sweep.executor_choice import make_executor
+        from ganbench.sweep.executors import run_in_phases
         from ganbench.sweep.expand import count_groups, phases, plan
         from ganbench.sweep.live import SweepBoard, sweep_summary
 
@@ -50,6 +52,9 @@ def register(cli: click.Group) -> None:
         configs = plan(suite, values, set_pairs, seeds, given=typed, budget=budget)
         results_dir = configs[-1].results_dir
         console = Console()
+        if not dry_run:
+            from ganbench.results.migrate import migrate_and_tell
+            migrate_and_tell(results_dir, lambda sentence: click.echo(sentence, err=True))
         groups = count_groups(configs)
         console.print(f"sweep: {len(configs)} runs ({groups} configurations), executor {executor}, "
                       f"results in {results_dir}")
@@ -58,7 +63,7 @@ def register(cli: click.Group) -> None:
                 click.echo(config.run_id)
             return
         board = SweepBoard(configs)
-        with board.live(console):
+        with board.live(Console(quiet=quiet)):  # --quiet: no live table, the summary still prints
             options = {"address": address, "cpus_per_trial": cpus_per_trial} if executor == "ray" else {}
             # Sources first, all of them, so that no run waits on a source another worker is training.
             updates = run_in_phases(phases(configs), make_executor(executor, workers, **options), board.update)

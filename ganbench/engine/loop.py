@@ -22,8 +22,9 @@ from ganbench.engine.samples import FixedLatents, generate, save_grid
 from ganbench.engine.scalars import ScalarAccumulator
 from ganbench.engine.setup import Setup
 from ganbench.engine.step import SCALARS, AdversarialStep
-from ganbench.evaluate.runner import evaluate
+from ganbench.engine.evaluation import evaluate
 from ganbench.errors import RunInterrupted
+from ganbench.results.result import RunStatus
 from ganbench.results.run_dir import RunDir
 from ganbench.stabilizer import StepInfo
 
@@ -34,7 +35,7 @@ class TrainingOutcome:
     """How the loop ended."""
 
     def __init__(self) -> None:
-        self.status = "finished"
+        self.status = RunStatus.FINISHED
         self.step = 0
         self.images = 0
         self.train_seconds = 0.0
@@ -84,7 +85,7 @@ def train(setup: Setup, run: RunDir, start_step: int = 0, start_images: int = 0,
             outcome.train_seconds += now - window_started
             speed = window_images / max(now - window_started, 1e-9)
             if bad_step is not None:
-                outcome.status, outcome.diverged_at = "diverged", bad_step
+                outcome.status, outcome.diverged_at = RunStatus.DIVERGED, bad_step
                 break
             row = {"step": done, "images": outcome.images, **row}
             if main:

@@ -8,20 +8,18 @@ import logging
 import shutil
 import time
 from pathlib import Path
-from typing import Any
 
-from ganbench.config import RunConfig
+from ganbench.config import RunConfig, resolve_config
 from ganbench.engine.checkpoint import load_checkpoint, restore_state
 from ganbench.engine.distributed import SINGLE, Ranks, barrier
 from ganbench.engine.environment import describe_environment
 from ganbench.engine.loop import TrainingOutcome, train
 from ganbench.engine.setup import Setup, prepare
-from ganbench.evaluate.best_step import best_of_run
-from ganbench.evaluate.runner import evaluate
+from ganbench.engine.best_step import best_of_run
+from ganbench.engine.evaluation import evaluate
 from ganbench.results.atomic import write_json
+from ganbench.results.result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
-
-FINISHED = ("finished", "diverged")
 
 
 @dataclasses.dataclass
@@ -29,22 +27,25 @@ class RunReport:
     """What ``run`` did: the directory, its result, and whether it trained or only found it done."""
 
     path: Path
-    result: dict[str, Any]
+    result: RunResult | None  # None on the ranks other than 0 of a multi-process run
     skipped: bool = False
     resumed_from: int = 0
 
 
-def run(config: RunConfig, show_progress: bool = True, restart: bool = False, ranks: Ranks = SINGLE) -> RunReport:
+def run(config: RunConfig, show_progress: bool = True, restart: bool = False, ranks: Ranks = SINGLE,
+        publish: bool = True) -> RunReport:
     """Train ``config`` into ``results_dir/run_id``; a finished run is returned, an interrupted one resumed.
 
-    In a multi-process run every rank calls this; rank 0 owns the directory and the result."""
+    In a multi-process run every rank calls this; rank 0 owns the directory and the result. ``config``
+    is resolved first, so its run id is the one every other command gives the same settings."""
+    config = resolve_config(config)
     setup = prepare(config, ranks=ranks)  # every user error surfaces here, before any file exists
     run_dir = RunDir(Path(config.results_dir) / config.run_id)
     if restart and ranks.main and run_dir.path.exists():
         shutil.rmtree(run_dir.path)
     barrier(ranks)
     existing = run_dir.read_result()
-    if existing is not None and existing.get("status") in FINISHED:
+    if existing is not None and existing.ended:
         return RunReport(run_dir.path, existing, skipped=True)
     started = time.perf_counter()
     if ranks.main:
@@ -54,9 +55,10 @@ def run(config: RunConfig, show_progress: bool = True, restart: bool = False, ra
     outcome = train(setup, run_dir, start_step, start_images, show_progress=show_progress,
                     scalar_state=scalar_state)
     if not ranks.main:
-        return RunReport(run_dir.path, {}, resumed_from=start_step)
+        return RunReport(run_dir.path, None, resumed_from=start_step)
     result = finish(setup, run_dir, outcome, start_images, time.perf_counter() - started)
-    publish(run_dir)
+    if publish:
+        publish_run(run_dir)
     return RunReport(run_dir.path, result, resumed_from=start_step)
 
 
@@ -81,7 +83,7 @@ def prepare_directory(setup: Setup, run_dir: RunDir) -> None:
     run_dir.path.mkdir(parents=True)
     run_dir.samples.mkdir()
     run_dir.checkpoints.mkdir()
-    write_json(run_dir.config, {"run_id": setup.config.run_id, "group": run_group(setup), **setup.config.to_dict()})
+    write_json(run_dir.config, {**setup.config.to_json(), "group": run_group(setup)})
 
 
 def run_group(setup: Setup) -> str:
@@ -90,47 +92,47 @@ def run_group(setup: Setup) -> str:
 
 
 def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, start_images: int,
-           wall_seconds: float) -> dict[str, Any]:
+           wall_seconds: float) -> RunResult:
     """Evaluate a finished run and write result.json, atomically and last."""
     config = setup.config
     evaluation = None
-    if outcome.status == "finished":
+    if outcome.status == RunStatus.FINISHED:
         evaluation = evaluate(setup, run_dir.path, run_dir.read_metrics())
     trained_images = outcome.images - start_images
-    result = {
-        "run_id": config.run_id,
-        "group": run_group(setup),
-        "status": outcome.status,
-        "arch": config.arch.name, "loss": config.loss.name, "dataset": config.dataset.name,
-        "stabilizers": [choice.name for choice in config.stabilizers] or ["none"],
-        "seed": config.seed,
-        "steps": outcome.step,
-        "budget": {"steps": config.steps, "images": config.steps * config.batch_size * setup.settings.n_critic,
-                   "batch_size": config.batch_size, "n_critic": setup.settings.n_critic},
-        "images_seen": outcome.images,
-        "wall_time_s": round(wall_seconds, 3),
-        "train_time_s": round(outcome.train_seconds, 3),
-        "img_per_s": round(trained_images / outcome.train_seconds, 1) if outcome.train_seconds else None,
-        "final": outcome.last_row,
-        "metrics": evaluation.metrics if evaluation else {},
-        "directions": evaluation.directions if evaluation else {},
-        "protocol": evaluation.protocol if evaluation else {},
-        "eval_time_s": round(evaluation.seconds, 3) if evaluation else None,
-        "evaluations": outcome.evaluations,
+    metrics = evaluation.metrics if evaluation else {}
+    result = RunResult(
+        run_id=config.run_id,
+        group=run_group(setup),
+        status=RunStatus(outcome.status),
+        arch=config.arch.name, loss=config.loss.name, dataset=config.dataset.name,
+        stabilizers=[choice.name for choice in config.stabilizers] or ["none"],
+        seed=config.seed,
+        steps=outcome.step,
+        budget={"steps": config.steps, "images": config.steps * config.batch_size * setup.settings.n_critic,
+                "batch_size": config.batch_size, "n_critic": setup.settings.n_critic},
+        images_seen=outcome.images,
+        wall_time_s=round(wall_seconds, 3),
+        train_time_s=round(outcome.train_seconds, 3),
+        img_per_s=round(trained_images / outcome.train_seconds, 1) if outcome.train_seconds else None,
+        final=outcome.last_row,
+        metrics=metrics,
+        directions=evaluation.directions if evaluation else {},
+        protocol=evaluation.protocol if evaluation else {},
+        eval_time_s=round(evaluation.seconds, 3) if evaluation else None,
+        evaluations=outcome.evaluations,
         # Best-step figures, beside the headline: the final checkpoint's "metrics" stay the result.
-        "best": best_of_run(run_dir.evaluations, outcome.evaluations, outcome.step,
-                            evaluation.metrics if evaluation else {}, setup.evaluators),
-        "diverged_at": outcome.diverged_at,
-        "last_good_checkpoint": str(run_dir.checkpoint) if run_dir.checkpoint.exists() else None,
-        "optimizer": {"lr_g": setup.settings.lr_g, "lr_d": setup.settings.lr_d,
-                      "betas": list(setup.settings.betas), "n_critic": setup.settings.n_critic},
-        "environment": describe_environment(setup.device, config.precision),
-    }
-    write_json(run_dir.result, result)
+        best=best_of_run(run_dir.evaluations, outcome.evaluations, outcome.step, metrics, setup.evaluators),
+        diverged_at=outcome.diverged_at,
+        last_good_checkpoint=str(run_dir.checkpoint) if run_dir.checkpoint.exists() else None,
+        optimizer={"lr_g": setup.settings.lr_g, "lr_d": setup.settings.lr_d,
+                   "betas": list(setup.settings.betas), "n_critic": setup.settings.n_critic},
+        environment=describe_environment(setup.device, config.precision),
+    )
+    run_dir.write_result(result)
     return result
 
 
-def publish(run_dir: RunDir) -> None:
+def publish_run(run_dir: RunDir) -> None:
     """After result.json: add the run to the results index, draw curves.png, write TensorBoard events.
 
     The run directory is the truth, so a failure here is a warning and never loses the run."""

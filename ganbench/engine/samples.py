@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from ganbench.architecture import finest
 from ganbench.engine.latent import draw_latent
-from ganbench.evaluate.evaluator import quantize
+from ganbench.evaluator import quantize
 from ganbench.results.atomic import write_with
 
 GRID_SEED = 20_161_118  # the same latent vectors for every run, so grids compare side by side

@@ -11,14 +11,14 @@ from torch import nn
 from ganbench import plugins
 from ganbench.architecture import Architecture, BuildRequest, Discriminator, Generator, Neck
 from ganbench.config import Choice, RunConfig
-from ganbench.data.dataset import DataRequest, Dataset
+from ganbench.dataset import DataRequest, Dataset
 from ganbench.data.source import DataSource
 from ganbench.data.spec import DataSpec
 from ganbench.engine.device import resolve_device
 from ganbench.engine.distributed import SINGLE, Ranks, initialise
 from ganbench.engine.latent import LatentSampler
 from ganbench.errors import CheckpointError, ConfigError, DataError, Incompatible
-from ganbench.evaluate.evaluator import Evaluator
+from ganbench.evaluator import Evaluator
 from ganbench.loss import Loss, OptimizerSettings, Penalty
 from ganbench.registry import Registry
 from ganbench.stabilizer import Stabilizer

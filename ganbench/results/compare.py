@@ -13,21 +13,21 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from pathlib import Path
-
-from ganbench.config import RunConfig
-from ganbench.errors import ConfigError
+from ganbench.config import COMPONENT_FIELDS, RunConfig
+from ganbench.errors import ConfigError, GanbenchError
+from ganbench.results.conditions import MISSING, holds, parse_conditions
 from ganbench.results.index import IndexedRun, RebuildReport, default_index_path, ensure_index, load_runs
+from ganbench.results.run_dir import RunDir
 
 CONFIDENCE = 0.95
 ALPHA = 0.05
 TEST_NAME = "Welch's t-test (two-sided, unequal variances)"
 RUN_KEYS = ("arch", "loss", "dataset", "stabilizers", "status", "seed", "run_id", "grp")
 LABEL_KEYS = ("arch", "loss", "dataset", "stabilizers")
-MISSING = object()
+COMPONENT_KEYS = tuple(COMPONENT_FIELDS)  # arch, loss, dataset: --where compares their names
 
 
 @dataclasses.dataclass
@@ -175,67 +175,34 @@ def compare_results(results_dir: Path | str, metrics: Sequence[str] = (), where:
 # Filters ---------------------------------------------------------------------------------------------
 
 def filter_runs(runs: Sequence[IndexedRun], where: Iterable[str]) -> list[IndexedRun]:
-    """Keep the runs that match every ``key=value`` (a value may list alternatives: ``arch=mlp,dcgan``)."""
-    selected = list(runs)
-    for condition in where:
-        key, sep, wanted = condition.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ConfigError(f"--where expects key=value, got {condition!r}.")
-        if runs and all(run_value(run, key) is MISSING for run in runs):
-            raise ConfigError(f"--where {key!r} is not a run setting; valid keys: {', '.join(valid_keys(runs))}.")
-        alternatives = [value.strip() for value in wanted.split(",")]
-        selected = [run for run in selected if any(same_value(run_value(run, key), value) for value in alternatives)]
-    return selected
+    """Keep the runs that meet every condition of ``--where`` (see ganbench.results.conditions)."""
+    conditions = parse_conditions(where, "--where")
+    for condition in conditions:
+        if runs and all(run_value(run, condition.key) is MISSING for run in runs):
+            raise ConfigError(f"--where {condition.key!r} is not a run setting; valid keys: "
+                              f"{', '.join(valid_keys(runs))}.")
+    return [run for run in runs if all(holds(run_value(run, condition.key), condition) for condition in conditions)]
 
 
 def run_value(run: IndexedRun, key: str) -> Any:
-    """A run's value for ``key``: a column, a config field, or ``component.option``."""
+    """A run's value for ``key``: a column, a setting, or ``COMPONENT.OPTION``; MISSING if it has none."""
     if key in RUN_KEYS:
         return getattr(run, key)
     if key == "group":
         return run.grp
-    config = run.config
-    if key == "init_from" and config.get(key):
-        return source_label(config[key])  # what the table shows, the same for every seed
-    if key in config:
-        value = config[key]
-        return value.get("name") if isinstance(value, dict) else value
-    component, dot, option = key.partition(".")
-    if dot:
-        for choice in _choices(config):
-            if choice.get("name") == component or _field_of(config, choice) == component:
-                if option in (choice.get("options") or {}):
-                    return choice["options"][option]
-    return MISSING
-
-
-def _choices(config: dict[str, Any]) -> list[dict[str, Any]]:
-    found = [config[name] for name in ("arch", "loss", "dataset") if isinstance(config.get(name), dict)]
-    return found + [choice for choice in config.get("stabilizers") or [] if isinstance(choice, dict)]
-
-
-def _field_of(config: dict[str, Any], choice: dict[str, Any]) -> str | None:
-    return next((name for name in ("arch", "loss", "dataset") if config.get(name) is choice), None)
+    config = run.run_config
+    if key == "init_from" and config.init_from:
+        return source_label(config.init_from)  # what the table shows, the same for every seed
+    if key in COMPONENT_KEYS:
+        return getattr(config, key).name
+    return config.flat_settings().get(key, MISSING)
 
 
 def valid_keys(runs: Sequence[IndexedRun]) -> list[str]:
-    keys = set(RUN_KEYS)
+    keys = {*RUN_KEYS, "group", *COMPONENT_KEYS}
     for run in runs:
-        keys.update(key for key in run.config if key not in ("run_id", "group"))
-        keys.update(flatten_options(run.config))
+        keys.update(run.run_config.flat_settings())
     return sorted(keys)
-
-
-def same_value(actual: Any, wanted: str) -> bool:
-    if actual is MISSING:
-        return False
-    if str(actual) == wanted or (isinstance(actual, bool) and str(actual).lower() == wanted.lower()):
-        return True
-    try:
-        return float(actual) == float(wanted)
-    except (TypeError, ValueError):
-        return False
 
 
 # Statistics ------------------------------------------------------------------------------------------
@@ -266,7 +233,7 @@ def summarise_groups(runs: Sequence[IndexedRun], metrics: Sequence[str],
     by_group: dict[str, list[IndexedRun]] = {}
     for run in runs:
         by_group.setdefault(run.grp, []).append(run)
-    settings = differing_settings({group: members[0].config for group, members in by_group.items()})
+    settings = differing_settings({group: members[0].run_config for group, members in by_group.items()})
     groups = []
     for group, members in by_group.items():
         label = {key: str(getattr(members[0], key)) for key in LABEL_KEYS}
@@ -311,15 +278,10 @@ def _is_better(a: float, b: float, direction: str) -> bool:
 
 
 def find_baseline(groups: Sequence[GroupSummary], description: str) -> GroupSummary:
-    """The one group that matches ``arch=dcgan,stabilizers=none``-style conditions."""
-    conditions = []
-    for pair in description.split(","):
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"--baseline expects key=value pairs separated by commas, got {description!r}.")
-        conditions.append((key.strip(), value.strip()))
+    """The one group that meets ``--baseline``'s conditions (``arch=dcgan,stabilizers=none``)."""
+    conditions = parse_conditions([description], "--baseline")
     matches = [group for group in groups
-               if all(same_value(run_value(group.runs[0], key), value) for key, value in conditions)]
+               if all(holds(run_value(group.runs[0], condition.key), condition) for condition in conditions)]
     if len(matches) != 1:
         choices = "; ".join(group.describe() for group in groups)
         found = "no configuration" if not matches else f"{len(matches)} configurations"
@@ -368,41 +330,33 @@ def sort_groups(groups: Sequence[GroupSummary], metric: str | None,
 
 # Settings that tell configurations apart ---------------------------------------------------------------
 
-def differing_settings(configs: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """For each group, the settings beyond arch/loss/dataset/stabilizers in which the groups differ."""
-    flat = {group: flatten_settings(config) for group, config in configs.items()}
+def differing_settings(configs: dict[str, RunConfig]) -> dict[str, str]:
+    """For each group, the settings beyond arch/loss/dataset/stabilizers in which the groups differ.
+
+    A component's option counts only where groups that have it disagree: msg's own options do not
+    tell msg apart from dcgan (the arch column does), but two msg groups with other values do."""
+    flat = {group: settings_shown(config) for group, config in configs.items()}
     keys = sorted({key for values in flat.values() for key in values})
-    differing = [key for key in keys if len({repr(values.get(key, MISSING)) for values in flat.values()}) > 1]
+    differing = [key for key in keys
+                 if len({repr(values[key]) for values in flat.values() if key in values}) > 1]
     return {group: ", ".join(f"{key}={values[key]}" for key in differing if key in values)
             for group, values in flat.items()}
 
 
-def flatten_settings(config: dict[str, Any]) -> dict[str, Any]:
-    skipped = {"run_id", "group", "seed", "arch", "loss", "dataset", "stabilizers", *RunConfig.NOT_IN_ID}
-    flat = {key: value for key, value in config.items() if key not in skipped}
-    if flat.get("init_from"):
-        flat["init_from"] = source_label(flat["init_from"])
-    flat.update(flatten_options(config))
+def settings_shown(config: RunConfig) -> dict[str, Any]:
+    flat = {key: value for key, value in config.flat_settings().items() if key != "seed"}
+    if config.init_from:
+        flat["init_from"] = source_label(config.init_from)
     return flat
 
 
 def source_label(init_from: str) -> str:
-    """A source run named without its seed and hash (``dcgan-bce-mnist-none``): the seeds of a
-    configuration start from the same seed of their source, so one label fits the group."""
-    return re.sub(r"-s\d+-[0-9a-f]{10}$", "", Path(str(init_from)).name) or str(init_from)
-
-
-def flatten_options(config: dict[str, Any]) -> dict[str, Any]:
-    """``arch.base_channels``-style keys for every component option in a config."""
-    flat = {}
-    for field in ("arch", "loss", "dataset"):
-        choice = config.get(field)
-        if isinstance(choice, dict):
-            flat.update({f"{field}.{key}": value for key, value in (choice.get("options") or {}).items()})
-    for choice in config.get("stabilizers") or []:
-        if isinstance(choice, dict):
-            flat.update({f"{choice.get('name')}.{key}": value for key, value in (choice.get("options") or {}).items()})
-    return flat
+    """A source run named by its components (``dcgan-bce-mnist-none``), without its seed and hash: the
+    seeds of a configuration start from the same seed of their source, so one label fits the group."""
+    try:
+        return RunConfig.from_json(RunDir(init_from).read_config()).label
+    except GanbenchError:
+        return Path(str(init_from)).name  # the source is gone: its directory's name is all there is
 
 
 def _mean_or_none(values: Iterable[float | None]) -> float | None:

@@ -22,7 +22,9 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
+from ganbench.config import RunConfig
 from ganbench.errors import CheckpointError
+from ganbench.results.result import RunResult
 from ganbench.results.run_dir import RunDir, read_json
 
 INDEX_NAME = "index.sqlite"
@@ -63,9 +65,14 @@ class IndexedRun:
     images_seen: int | None
     wall_time_s: float | None
     img_per_s: float | None
-    config: dict[str, Any]
+    config: dict[str, Any]  # config.json as stored
     metrics: dict[str, float]
     directions: dict[str, str | None]
+
+    @property
+    def run_config(self) -> RunConfig:
+        """The run's configuration, typed."""
+        return RunConfig.from_json(self.config)
 
 
 @dataclasses.dataclass
@@ -192,24 +199,23 @@ def run_rows(run_path: Path) -> tuple[dict[str, Any], list[tuple]]:
     except (KeyError, TypeError, ValueError) as error:
         raise CheckpointError(f"{folder.result} is corrupt: {type(error).__name__} {error}.") from None
     run_id = run_row["run_id"]
-    directions = result.get("directions") or {}
-    metric_rows = [(run_id, str(name), _number(value), directions.get(name))
-                   for name, value in (result.get("metrics") or {}).items()]
+    metric_rows = [(run_id, str(name), _number(value), result.directions.get(name))
+                   for name, value in result.metrics.items()]
     metric_rows += [(run_id, FINAL_PREFIX + str(name), _number(value), None)
-                    for name, value in (result.get("final") or {}).items() if name not in ("step", "images")]
+                    for name, value in result.final.items() if name not in ("step", "images")]
     return run_row, metric_rows
 
 
-def _run_row(run_path: Path, result: dict[str, Any], config: dict[str, Any], mtime: int) -> dict[str, Any]:
-    budget = result.get("budget") or {}
+def _run_row(run_path: Path, result: RunResult, config: dict[str, Any], mtime: int) -> dict[str, Any]:
+    budget = result.budget or {}
     return {
-        "run_id": str(result["run_id"]), "path": str(run_path), "grp": str(result["group"]),
-        "status": str(result["status"]), "arch": str(result["arch"]), "loss": str(result["loss"]),
-        "dataset": str(result["dataset"]), "stabilizers": "+".join(result["stabilizers"]) or "none",
-        "seed": int(result["seed"]), "steps": int(result["steps"]),
+        "run_id": str(result.run_id), "path": str(run_path), "grp": str(result.group),
+        "status": result.status.value, "arch": str(result.arch), "loss": str(result.loss),
+        "dataset": str(result.dataset), "stabilizers": "+".join(result.stabilizers) or "none",
+        "seed": int(result.seed), "steps": int(result.steps),
         "budget_steps": budget.get("steps"), "budget_images": budget.get("images"),
-        "images_seen": result.get("images_seen"), "wall_time_s": _number(result.get("wall_time_s")),
-        "img_per_s": _number(result.get("img_per_s")), "config_json": json.dumps(config, sort_keys=True),
+        "images_seen": result.images_seen, "wall_time_s": _number(result.wall_time_s),
+        "img_per_s": _number(result.img_per_s), "config_json": json.dumps(config, sort_keys=True),
         "result_mtime_ns": mtime,
     }
 

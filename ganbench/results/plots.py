@@ -146,8 +146,8 @@ def evaluation_points(folder: RunDir) -> list[tuple[int, dict[str, float]]]:
                 break  # a line cut by a crash ends the readable log
             points.append((int(row["step"]), _finite(row.get("metrics") or {})))
     result = folder.read_result()
-    if result and result.get("metrics"):
-        points.append((int(result["steps"]), _finite(result["metrics"])))
+    if result and result.metrics:
+        points.append((int(result.steps), _finite(result.metrics)))
     return points
 
 

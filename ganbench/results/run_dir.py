@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ganbench.errors import CheckpointError
+from ganbench.results.result import RunResult
 
 
 class RunDir:
@@ -40,9 +41,16 @@ class RunDir:
         grids = sorted(self.samples.glob("step-*.png"))
         return grids[-1] if grids else None
 
-    def read_result(self) -> dict[str, Any] | None:
+    def read_result(self) -> RunResult | None:
         """result.json, None if absent; a corrupt one is a CheckpointError naming the file."""
-        return read_json(self.result) if self.result.exists() else None
+        if not self.result.exists():
+            return None
+        return RunResult.from_json(read_json(self.result), str(self.result))
+
+    def write_result(self, result: RunResult) -> None:
+        """result.json, atomically: a reader sees the old file or the new one, never half of one."""
+        from ganbench.results.atomic import write_json
+        write_json(self.result, result.to_json())
 
     def read_config(self) -> dict[str, Any]:
         if not self.config.exists():

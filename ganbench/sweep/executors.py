@@ -31,10 +31,12 @@ from typing import Any, Callable, Iterator, Protocol, Sequence
 from ganbench import plugins
 from ganbench.config import RunConfig
 from ganbench.errors import ConfigError, GanbenchError, RunInterrupted
+from ganbench.results.result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
 
-QUEUED, RUNNING, DONE, DIVERGED, FAILED, INTERRUPTED = "queued", "running", "done", "diverged", "failed", "interrupted"
-FINISHED_STATUSES = ("finished", "diverged")
+# The states a sweep shows are the run statuses of ganbench.results.result, under short names.
+QUEUED, RUNNING, FINISHED, DIVERGED, FAILED, INTERRUPTED = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.FINISHED,
+                                                           RunStatus.DIVERGED, RunStatus.FAILED, RunStatus.INTERRUPTED)
 ORPHAN_GRACE_SECONDS = 120  # a worker whose sweep died stops its run, then leaves after this long
 
 
@@ -43,10 +45,10 @@ class RunUpdate:
     """The state of one run of a sweep."""
 
     run_id: str
-    state: str  # queued, running, done, diverged, failed, interrupted
+    state: RunStatus
     path: str | None = None
     message: str = ""  # why it failed or stopped
-    result: dict[str, Any] | None = None
+    result: RunResult | None = None
     skipped: bool = False  # found finished: nothing was trained
     resumed_from: int = 0  # the step it continued from (0: trained from scratch)
 
@@ -89,8 +91,7 @@ def train_one(config: RunConfig) -> RunUpdate:
         return RunUpdate(config.run_id, FAILED, run_path(config), str(error))
     except Exception as error:  # a bug in a plugin must not end the sweep
         return RunUpdate(config.run_id, FAILED, run_path(config), f"{type(error).__name__}: {error}")
-    state = DIVERGED if report.result.get("status") == "diverged" else DONE
-    return RunUpdate(config.run_id, state, str(report.path), result=report.result, skipped=report.skipped,
+    return RunUpdate(config.run_id, report.result.status, str(report.path), result=report.result, skipped=report.skipped,
                      resumed_from=report.resumed_from)
 
 
@@ -100,10 +101,9 @@ def finished_update(config: RunConfig) -> RunUpdate | None:
         result = RunDir(run_path(config)).read_result()
     except GanbenchError:
         return None  # unreadable: the executor's run reports it
-    if result is None or result.get("status") not in FINISHED_STATUSES:
+    if result is None or not result.ended:
         return None
-    state = DIVERGED if result["status"] == "diverged" else DONE
-    return RunUpdate(config.run_id, state, run_path(config), result=result, skipped=True)
+    return RunUpdate(config.run_id, result.status, run_path(config), result=result, skipped=True)
 
 
 def run_sweep(configs: Sequence[RunConfig], executor: Executor, on_update: OnUpdate) -> list[RunUpdate]:
@@ -142,7 +142,7 @@ def run_in_phases(phases: Sequence[Sequence[RunConfig]], executor: Executor, on_
             updates.append(update)
         finals = run_sweep(ready, executor, on_update) if ready else []
         updates.extend(finals)
-        unfinished.update({run_path(config): update for config, update in zip(ready, finals) if update.state != DONE})
+        unfinished.update({run_path(config): update for config, update in zip(ready, finals) if update.state != FINISHED})
     return updates
 
 
@@ -400,22 +400,3 @@ def train_in_worker(config: RunConfig) -> RunUpdate:
     if update.state == INTERRUPTED:
         _worker.stopping = True
     return update
-
-
-def ray_executor(workers: int | None = None, **options: Any) -> Executor:
-    from ganbench.sweep.ray_executor import RayExecutor  # Ray itself is imported only when the sweep starts
-    return RayExecutor(workers, **options)
-
-
-EXECUTORS: dict[str, Callable[..., Executor]] = {
-    "local": lambda workers=None, **options: LocalExecutor(),
-    "processes": lambda workers=None, **options: ProcessExecutor(workers),
-    "ray": ray_executor,
-}
-
-
-def make_executor(name: str, workers: int | None = None, **options: Any) -> Executor:
-    """The executor called ``name``; ``options`` are its own (Ray: address, cpus_per_trial)."""
-    if name not in EXECUTORS:
-        raise GanbenchError(f"unknown executor {name!r}; choose one of {', '.join(sorted(EXECUTORS))}.")
-    return EXECUTORS[name](workers=workers, **options)

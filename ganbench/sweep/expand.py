@@ -4,8 +4,9 @@ Both sources give one :class:`SweepSpec`: settings fixed for every run, and the 
 swept setting takes (the seed is one of them). ``expand`` takes the product, adds the suite's
 extra combinations, and drops duplicates by run id, so the same run is never listed twice.
 
-Component options are converted to their declared types before the run id is computed, so
-``--arch-opt base_channels=8`` and ``base_channels = 8`` in a suite name the same run.
+Every run goes through :func:`ganbench.config.resolve_config`, as ``ganbench run`` does, so
+``--arch-opt base_channels=8`` and ``base_channels = 8`` in a suite, or ``--stabilizer none`` and no
+stabilizer, name the same run whichever command asks for it.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import tomllib
-import typing
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from ganbench import plugins
-from ganbench.config import Choice, RunConfig
+from ganbench.config import Choice, RunConfig, raw_config_from_flags, resolve_config
 from ganbench.errors import ConfigError
 from ganbench.options import coerce, parse_assignments
 from ganbench.registry import Registry
@@ -93,8 +93,7 @@ def resolve_source(config: RunConfig, sources: dict[str, dict[str, Any]], regist
         raise ConfigError(f"init_from {config.init_from!r} names no [sources.{name}] table of the suite; "
                           f"its sources: {known}.")
     carried = {field: getattr(config, field) for field in RunConfig.NOT_IN_ID if field != "evaluators"}
-    source = RunConfig.from_dict({**carried, **sources[name], "seed": config.seed}).validate()
-    source = normalise(source, registry)
+    source = resolve_config({**carried, **sources[name], "seed": config.seed}, registry)
     config.init_from = str(Path(source.results_dir) / source.run_id)
     return source
 
@@ -122,40 +121,13 @@ def count_groups(configs: Sequence[RunConfig]) -> int:
 def _product(fixed: dict[str, Any], axes: dict[str, list[Any]], registry: Registry) -> Iterable[RunConfig]:
     names = sorted(axes, key=_axis_rank)
     for values in itertools.product(*(axes[name] for name in names)):
-        config = RunConfig.from_dict({**fixed, **dict(zip(names, values))}).validate()
-        yield normalise(config, registry)
+        yield resolve_config({**fixed, **dict(zip(names, values))}, registry)
 
 
 def _axis_rank(name: str) -> tuple[int, str]:
     if name in AXIS_ORDER:
         return AXIS_ORDER.index(name), name
     return (len(AXIS_ORDER) + 1, name) if name == "seed" else (len(AXIS_ORDER), name)
-
-
-def normalise(config: RunConfig, registry: Registry) -> RunConfig:
-    """Options in their declared types, and the explicit baseline stabilizer ``none`` as no stabilizer."""
-    config.arch = typed_choice(registry, "architecture", config.arch)
-    config.loss = typed_choice(registry, "loss", config.loss)
-    config.dataset = typed_choice(registry, "dataset", config.dataset)
-    stabilizers = [typed_choice(registry, "stabilizer", choice) for choice in config.stabilizers]
-    # "none" alone trains exactly what no stabilizer trains: one run id for both, as `ganbench run` gives.
-    config.stabilizers = [] if [(c.name, c.options) for c in stabilizers] == [("none", {})] else stabilizers
-    if config.evaluators is not None:
-        config.evaluators = [typed_choice(registry, "evaluator", choice) for choice in config.evaluators]
-    return config
-
-
-def typed_choice(registry: Registry, kind: str, choice: Choice) -> Choice:
-    """The choice with each option converted to its declared type; a value that does not convert is
-    kept as given, so that the run reports it with the component's own sentence."""
-    hints = typing.get_type_hints(registry.get(kind, choice.name).cls.Options)
-    options = {}
-    for key, value in choice.options.items():
-        try:
-            options[key] = coerce(value, hints[key], key) if key in hints else value
-        except ConfigError:
-            options[key] = value
-    return Choice(choice.name, options)
 
 
 # The command line -------------------------------------------------------------------------------------
@@ -166,13 +138,11 @@ def spec_from_options(values: dict[str, Any], set_pairs: Iterable[str] = (), see
 
     ``given`` names the parameters the user typed; None takes every value, defaults included
     (a sweep without a suite). With a suite, only what was typed overrides it."""
-    from ganbench.cli import config_from_options  # the CLI module imports the commands, which import this
-
     first = {**values, "arch": split_list(values["arch"], "--arch")[0],
              "loss": split_list(values["loss"], "--loss")[0],
              "dataset": split_list(values["dataset"], "--dataset")[0],
              "arch_opt": (), "loss_opt": (), "data_opt": (), "stabilizers": (), "stab_opt": ()}
-    base = config_from_options(first).to_dict()  # checks every scalar flag with run's own sentences
+    base = RunConfig.from_dict(raw_config_from_flags(first)).validate().to_dict()  # run's own sentences
     fields = {PARAM_FIELDS.get(name, name) for name in (values if given is None else given)}
     fixed = {name: base[name] for name in fields if name in base and name not in ("arch", "loss", "dataset",
                                                                                    "stabilizers", "seed")}

@@ -22,11 +22,12 @@ from rich.table import Table
 from rich.text import Text
 
 from ganbench.config import RunConfig
-from ganbench.sweep.executors import DIVERGED, DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, RunUpdate, run_path
+from ganbench.results.result import RunResult
+from ganbench.sweep.executors import DIVERGED, FINISHED, FAILED, INTERRUPTED, QUEUED, RUNNING, RunUpdate, run_path
 
-STATE_STYLES = {QUEUED: "dim", RUNNING: "cyan", DONE: "green", DIVERGED: "yellow", FAILED: "red",
+STATE_STYLES = {QUEUED: "dim", RUNNING: "cyan", FINISHED: "green", DIVERGED: "yellow", FAILED: "red",
                 INTERRUPTED: "magenta"}
-DISPLAY_ORDER = (RUNNING, FAILED, DIVERGED, DONE, INTERRUPTED, QUEUED)  # what a cropped table keeps first
+DISPLAY_ORDER = (RUNNING, FAILED, DIVERGED, FINISHED, INTERRUPTED, QUEUED)  # what a cropped table keeps first
 TAIL_BYTES = 8192
 
 
@@ -37,7 +38,7 @@ class BoardRow:
     total_steps: int
     state: str = QUEUED
     message: str = ""
-    result: dict[str, Any] | None = None
+    result: RunResult | None = None
     skipped: bool = False
     resumed_from: int = 0
     step: int = 0
@@ -58,8 +59,8 @@ class SweepBoard:
             row.state, row.message = update.state, update.message
             row.result, row.skipped, row.resumed_from = update.result, update.skipped, update.resumed_from
             if update.result:
-                row.step = int(update.result.get("steps", row.step))
-                row.speed = update.result.get("img_per_s") or row.speed
+                row.step = int(update.result.steps)
+                row.speed = update.result.img_per_s or row.speed
             elif update.state == INTERRUPTED:
                 read_progress(row)  # the step it stopped at
 
@@ -152,16 +153,16 @@ def describe(row: BoardRow) -> str:
     note = " (already finished)" if row.skipped else (f" (resumed from step {row.resumed_from})"
                                                        if row.resumed_from else "")
     if row.state == DIVERGED:
-        return f"diverged at step {row.result.get('diverged_at')}{note}"
+        return f"diverged at step {row.result.diverged_at}{note}"
     return headline(row.result) + note
 
 
-def headline(result: dict[str, Any]) -> str:
+def headline(result: RunResult) -> str:
     """The first evaluated metric, or the last generator loss when no evaluator ran."""
-    for name, value in (result.get("metrics") or {}).items():
+    for name, value in result.metrics.items():
         if isinstance(value, (int, float)) and math.isfinite(value):
             return f"{name}={value:.4g}"
-    final = result.get("final") or {}
+    final = result.final
     if isinstance(final.get("g_loss"), (int, float)):
         return f"g_loss={final['g_loss']:.4g}"
     return "finished"
@@ -173,14 +174,14 @@ def _speed(speed: float | None) -> str:
 
 def sweep_summary(updates: Sequence[RunUpdate]) -> list[str]:
     """What the sweep did, and the budget every run got."""
-    finished = [update for update in updates if update.state in (DONE, DIVERGED)]
+    finished = [update for update in updates if update.state in (FINISHED, DIVERGED)]
     trained = [update for update in finished if not update.skipped]
     resumed = sum(1 for update in trained if update.resumed_from)
     counts = {state: sum(update.state == state for update in updates) for state in (DIVERGED, FAILED)}
     lines = [f"{len(updates)} runs: {len(trained)} trained ({resumed} resumed from a checkpoint), "
              f"{len(finished) - len(trained)} already finished, {counts[DIVERGED]} diverged, {counts[FAILED]} failed."]
-    budgets = {(update.result["budget"]["steps"], update.result["budget"]["images"])
-               for update in finished if update.result and update.result.get("budget")}
+    budgets = {(update.result.budget["steps"], update.result.budget["images"])
+               for update in finished if update.result and update.result.budget}
     if len(budgets) == 1:
         steps, images = budgets.pop()
         lines.append(f"Budget of every run: {steps} steps, {images} images.")

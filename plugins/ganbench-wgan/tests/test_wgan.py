@@ -230,9 +230,9 @@ def test_dcgan_with_explicit_batch_norm_under_wgan_gp_is_refused_with_the_reason
 
 def test_wgan_gp_trains_dcgan_with_a_positive_penalty(tmp_path):
     result = run(tiny(tmp_path), show_progress=False).result
-    assert result["status"] == "finished"
-    assert result["budget"]["n_critic"] == 5
-    assert 0 < result["final"]["d_penalty"] < float("inf")
+    assert result.status == "finished"
+    assert result.budget["n_critic"] == 5
+    assert 0 < result.final["d_penalty"] < float("inf")
 
 
 def test_wgan_training_leaves_every_critic_weight_inside_the_clip(tmp_path):
