@@ -16,7 +16,7 @@ from ganbench.results.compare import compare, compare_results
 from ganbench.results.formats import render
 from ganbench.results.index import ensure_index, load_runs
 
-DIRECTIONS = {"fid": "lower", "modes": "higher"}
+DIRECTIONS = {"fid": "lower", "modes": "higher", "collapse": "lower", "modes_covered": "higher", "g_loss_mean": None}
 
 
 def write_run(results: Path, arch: str, seed: int, metrics: dict, stabilizers=("none",), status="finished",
@@ -316,3 +316,28 @@ def test_compare_command_takes_a_correction(results, capsys):
     code, out, _ = invoke(capsys, "compare", str(results), "--baseline", "arch=mlp,stabilizers=none",
                           "--correction", "bh", "--format", "markdown")
     assert code == 0 and "Benjamini-Hochberg" in out
+
+
+def test_without_sort_the_table_ranks_by_the_evaluators_headline_not_a_flag(tmp_path):
+    # collapse (a 0/1 flag) comes first and every row would tie; mode-coverage declares modes_covered.
+    for seed in range(2):
+        write_run(tmp_path, "mlp", seed, {"collapse": 0.0, "modes_covered": 3.0 + seed})
+        write_run(tmp_path, "wide", seed, {"collapse": 0.0, "modes_covered": 7.0 + seed})
+    comparison = comparison_of(tmp_path)
+    assert comparison.sort_metric == "modes_covered"
+    assert [group.label["arch"] for group in comparison.groups] == ["wide", "mlp"]
+    assert [group.rank for group in comparison.groups] == [1, 2]
+    assert "the headline metric its evaluator declares" in " ".join(comparison.notes())
+
+
+def test_a_metric_without_a_declared_direction_is_shown_but_never_ranked_or_starred(tmp_path):
+    for seed in range(3):
+        write_run(tmp_path, "mlp", seed, {"fid": 1.0 + seed, "g_loss_mean": 0.1 * seed})
+        write_run(tmp_path, "wide", seed, {"fid": 9.0 + seed, "g_loss_mean": 5.0 + seed})
+    comparison = comparison_of(tmp_path, metrics=["fid", "g_loss_mean"], baseline="arch=mlp")
+    wide = group_of(comparison, "wide").metrics["g_loss_mean"]
+    assert wide.rank is None and not wide.best and wide.p_value is None and not wide.significant
+    assert comparison.tests == 1  # fid only
+    assert "| g_loss_mean |" in render(comparison, "markdown")
+    with pytest.raises(ConfigError, match="'g_loss_mean' declares no better direction"):
+        comparison_of(tmp_path, sort="g_loss_mean")

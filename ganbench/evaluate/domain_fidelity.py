@@ -111,6 +111,7 @@ class DomainFidelity(Evaluator):
     directions = {"domain_fid": "lower", "domain_kid": "lower", "domain_precision": "higher",
                   "domain_recall": "higher", "classes_covered": "higher", "class_kl": "lower",
                   "confident_share": "higher"}
+    headline = "domain_fid"
 
     last_classifier: TrainedClassifier | None = None  # of the last evaluation, for its protocol
     counts: tuple[int, int, int] = (0, 0, 0)  # generated, real, image side of the last evaluation

@@ -101,6 +101,7 @@ class InceptionFidelity(Evaluator):
     Options = InceptionOptions
     directions = {"fid": "lower", "kid": "lower", "inception_score": "higher", "precision": "higher",
                   "recall": "higher"}
+    headline = "fid"
     RENAMES = {"fid": "fid", "kid": "kid", "is": "inception_score", "precision": "precision", "recall": "recall"}
 
     def applies_to(self, spec: DataSpec, dataset: str) -> bool:

@@ -116,6 +116,7 @@ class ModeCoverage(Evaluator):
     description = "Modes covered, high-quality share and reverse KL on 2-D Gaussian mixtures (VEEGAN/PacGAN)."
     Options = ModeCoverageOptions
     directions = {"modes_covered": "higher", "high_quality_share": "higher", "mode_reverse_kl": "lower"}
+    headline = "modes_covered"
     skipped: str | None = None  # why the last evaluation measured nothing
 
     def applies_to(self, spec: DataSpec, dataset: str) -> bool:

@@ -99,6 +99,7 @@ class StackedModes(Evaluator):
     description = "Modes covered out of 1,000 and KL to uniform on stacked-digits (the Stacked-MNIST protocol)."
     Options = StackedModesOptions
     directions = {"stacked_modes_covered": "higher", "stacked_kl": "lower"}
+    headline = "stacked_modes_covered"
 
     def applies_to(self, spec: DataSpec, dataset: str) -> bool:
         return dataset == "stacked-digits"

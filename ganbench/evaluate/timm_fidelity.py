@@ -101,6 +101,7 @@ class TimmFidelity(Evaluator):
     description = "FID, KID, precision/recall (torch-fidelity) in any timm backbone's features, weights from a file."
     Options = TimmOptions
     directions = {"timm_fid": "lower", "timm_kid": "lower", "timm_precision": "higher", "timm_recall": "higher"}
+    headline = "timm_fid"
 
     def applies_to(self, spec: DataSpec, dataset: str) -> bool:
         return False  # needs a weights file: asked for by name

@@ -23,6 +23,7 @@ from pathlib import Path
 from ganbench.config import RunConfig
 from ganbench.errors import ConfigError
 from ganbench.results.index import IndexedRun, RebuildReport, default_index_path, ensure_index, load_runs
+from ganbench.results.headline import default_sort_metric
 from ganbench.results.significance import CORRECTION_NAMES, CORRECTIONS, Difference, adjust, welch_test
 
 CONFIDENCE = 0.95
@@ -115,6 +116,8 @@ class Comparison:
     correction: str = "holm"
     tests: int = 0  # p-values in the family
     untested: int = 0  # row x metric pairs with too few seeds, or no variance in either group
+    sort_is_headline: bool = False  # ranked by an evaluator's declared headline metric
+    sort_is_default: bool = False  # the user named no --sort
 
     @property
     def has_settings(self) -> bool:
@@ -126,13 +129,23 @@ class Comparison:
                  f"(Student t, n-1 degrees of freedom); n: runs per configuration; best per column in bold; "
                  f"↓ lower is better, ↑ higher is better."]
         if self.sort_metric:
-            notes.append(f"Rank by {self.sort_metric}.")
+            notes.append(self.rank_note())
+        if any(not self.directions.get(name) for name in self.metrics):
+            notes.append("A metric without an arrow declares no better direction: shown, never ranked, bolded "
+                         "or tested.")
         if self.baseline is not None:
             notes.append(self.significance_note())
         notes.append(self.budget_note())
         if any(group.diverged for group in self.groups):
             notes.append("Diverged runs count in n and in the diverged column; they have no metrics.")
         return notes
+
+    def rank_note(self) -> str:
+        if not self.sort_is_default:
+            return f"Rank by {self.sort_metric}."
+        if self.sort_is_headline:
+            return f"Rank by {self.sort_metric}, the headline metric its evaluator declares (--sort to change)."
+        return f"Rank by {self.sort_metric}, the first ranked metric: no evaluator declares a headline among these."
 
     def significance_note(self) -> str:
         """What a star means, and the family of tests its p-value was adjusted over."""
@@ -168,8 +181,12 @@ def compare(runs: Sequence[IndexedRun], metrics: Sequence[str] = (), where: Iter
     if sort is not None and sort not in directions:
         raise ConfigError(f"--sort {sort!r} is not a metric of these runs; "
                           f"choose one of {', '.join(sorted(directions))}.")
+    if sort is not None and not directions[sort]:
+        ranked = ", ".join(sorted(name for name, direction in directions.items() if direction)) or "none"
+        raise ConfigError(f"--sort {sort!r} declares no better direction, so it cannot rank the table; "
+                          f"show it with --metric and sort by one of: {ranked}.")
     groups = summarise_groups(runs, chosen, directions)
-    sort_metric = sort or next((name for name in chosen if directions.get(name)), None)
+    sort_metric, headline = (sort, False) if sort else default_sort_metric(chosen, directions)
     rank_and_mark_best(groups, chosen, directions)
     base = find_baseline(groups, baseline) if baseline else None
     tests = untested = 0
@@ -180,7 +197,8 @@ def compare(runs: Sequence[IndexedRun], metrics: Sequence[str] = (), where: Iter
     for group in ordered:
         group.rank = group.metrics[sort_metric].rank if sort_metric in group.metrics else None
     return Comparison(ordered, chosen, {name: directions[name] for name in chosen}, sort_metric, base,
-                      correction=correction, tests=tests, untested=untested)
+                      correction=correction, tests=tests, untested=untested, sort_is_headline=headline,
+                      sort_is_default=sort is None)
 
 
 def compare_results(results_dir: Path | str, metrics: Sequence[str] = (), where: Iterable[str] = (),
@@ -385,7 +403,7 @@ def sort_groups(groups: Sequence[GroupSummary], metric: str | None,
     by_label = sorted(groups, key=lambda group: (*(group.label[key] for key in LABEL_KEYS), group.settings))
     if metric is None:
         return by_label
-    sign = -1 if directions.get(metric) == "higher" else 1
+    sign = -1 if directions[metric] == "higher" else 1  # compare() refuses to sort by an undirected metric
 
     def key(group: GroupSummary) -> tuple[bool, float]:
         mean = group.metrics[metric].mean
