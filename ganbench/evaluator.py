@@ -1,7 +1,9 @@
 """The Evaluator contract and the context an evaluator receives.
 
 ``evaluate(ctx)`` returns a flat dict of named floats; ``directions`` says for each metric
-whether lower or higher is better, and ``protocol(ctx)`` records how the numbers were made.
+whether lower or higher is better (a metric it leaves out has no better direction: it is shown,
+never ranked or tested), ``headline`` names the one metric that ranks a comparison table by
+default, and ``protocol(ctx)`` records how the numbers were made.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class Evaluator(Component):
     """Measures a trained generator."""
 
     directions: ClassVar[dict[str, Direction]] = {}
+    headline: ClassVar[str | None] = None  # the metric that ranks a table by default; one of ``directions``
 
     @classmethod
     def kind_label(cls) -> str:

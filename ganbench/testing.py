@@ -585,6 +585,9 @@ def check_evaluator(cls: type, dataset: str | DataSpec | None = None, samples: i
     name = cls.name
     wrong = {metric: way for metric, way in cls.directions.items() if way not in DIRECTIONS}
     assert not wrong, f"evaluator {name!r}: directions must be 'lower' or 'higher', got {wrong}."
+    headline = getattr(cls, "headline", None)
+    assert headline is None or headline in cls.directions, (
+        f"evaluator {name!r}: headline {headline!r} must be one of its directions, which rank tables.")
     with temporarily_registered(cls, ContractData, ContractNet):
         data, resolution = data_for_evaluator(evaluator, dataset)
         result = train_briefly(TinyRun(arch=Choice(arch, dict(arch_options or {})), dataset=data,

@@ -16,7 +16,7 @@ from ganbench.results.compare import compare, compare_results
 from ganbench.results.render import render
 from ganbench.results.index import ensure_index, load_runs
 
-DIRECTIONS = {"fid": "lower", "modes": "higher"}
+DIRECTIONS = {"fid": "lower", "modes": "higher", "collapse": "lower", "modes_covered": "higher", "g_loss_mean": None}
 
 
 def write_run(results: Path, arch: str, seed: int, metrics: dict, stabilizers=("none",), status="finished",
@@ -269,3 +269,75 @@ def test_compare_library_takes_runs_directly(results):
     ensure_index(results)
     comparison = compare(load_runs(results / "index.sqlite"), metrics=["fid"])
     assert comparison.sort_metric == "fid" and len(comparison.groups) == 3
+
+
+def test_the_star_uses_the_holm_adjusted_p_over_the_tables_family(results):
+    raw = comparison_of(results, baseline="arch=mlp,stabilizers=none", correction="none")
+    holm = comparison_of(results, baseline="arch=mlp,stabilizers=none")
+    assert holm.correction == "holm" and holm.tests == 4  # 2 rows x 2 metrics
+    p_values = sorted((g.metrics[m].p_value, g.label["arch"], m) for g in raw.groups for m in ("fid", "modes")
+                      if g.metrics[m].p_value is not None)
+    smallest, arch, metric = p_values[0]
+    assert group_of(holm, arch).metrics[metric].p_adjusted == pytest.approx(min(1.0, 4 * smallest))
+    notes = " ".join(holm.notes())
+    assert "Holm-Bonferroni adjusted over the family of 4 tests: 2 rows × 2 metrics" in notes
+
+
+def test_a_compare_table_shows_the_effect_size_and_adjusted_p(results):
+    comparison = comparison_of(results, baseline="arch=mlp,stabilizers=none", correction="bh")
+    wide = group_of(comparison, "wide").metrics["fid"]
+    assert wide.difference.value == pytest.approx(9.0)
+    assert (wide.difference.low, wide.difference.high) == pytest.approx((6.733, 11.267), abs=1e-3)
+    markdown = render(comparison, "markdown")
+    assert "| Δ fid | Δ modes |" in markdown
+    assert f"+9 [+6.73, +11.3] p={wide.p_adjusted:.2g}" in markdown
+    assert "Benjamini-Hochberg" in markdown
+    row = next(r for r in csv.DictReader(io.StringIO(render(comparison, "csv"))) if r["arch"] == "wide")
+    assert float(row["fid_diff"]) == pytest.approx(9.0) and float(row["fid_p_bh"]) == pytest.approx(wide.p_adjusted)
+    assert float(row["fid_diff_ci95_low"]) == pytest.approx(6.733, abs=1e-3)
+    for output_format in ("latex", "html", "terminal"):
+        assert "+6.73, +11.3" in render(comparison, output_format)
+
+
+def test_two_constant_groups_get_no_star_and_no_p_value(tmp_path):
+    for seed in range(3):
+        write_run(tmp_path, "mlp", seed, {"fid": 1.0, "modes": 4.0})
+        write_run(tmp_path, "wide", seed, {"fid": 2.0, "modes": 8.0})
+    comparison = comparison_of(tmp_path, baseline="arch=mlp")
+    wide = group_of(comparison, "wide").metrics["fid"]
+    assert wide.p_value is None and not wide.significant and wide.difference.value == 1.0
+    assert comparison.tests == 0 and comparison.untested == 2
+    from ganbench.results.formats import table_cells
+    assert not any(cell.text.endswith(" *") for row in table_cells(comparison)[1] for cell in row)
+    assert "no test: no variance" in render(comparison, "markdown")
+
+
+def test_compare_command_takes_a_correction(results, capsys):
+    code, out, _ = invoke(capsys, "compare", str(results), "--baseline", "arch=mlp,stabilizers=none",
+                          "--correction", "bh", "--format", "markdown")
+    assert code == 0 and "Benjamini-Hochberg" in out
+
+
+def test_without_sort_the_table_ranks_by_the_evaluators_headline_not_a_flag(tmp_path):
+    # collapse (a 0/1 flag) comes first and every row would tie; mode-coverage declares modes_covered.
+    for seed in range(2):
+        write_run(tmp_path, "mlp", seed, {"collapse": 0.0, "modes_covered": 3.0 + seed})
+        write_run(tmp_path, "wide", seed, {"collapse": 0.0, "modes_covered": 7.0 + seed})
+    comparison = comparison_of(tmp_path)
+    assert comparison.sort_metric == "modes_covered"
+    assert [group.label["arch"] for group in comparison.groups] == ["wide", "mlp"]
+    assert [group.rank for group in comparison.groups] == [1, 2]
+    assert "the headline metric its evaluator declares" in " ".join(comparison.notes())
+
+
+def test_a_metric_without_a_declared_direction_is_shown_but_never_ranked_or_starred(tmp_path):
+    for seed in range(3):
+        write_run(tmp_path, "mlp", seed, {"fid": 1.0 + seed, "g_loss_mean": 0.1 * seed})
+        write_run(tmp_path, "wide", seed, {"fid": 9.0 + seed, "g_loss_mean": 5.0 + seed})
+    comparison = comparison_of(tmp_path, metrics=["fid", "g_loss_mean"], baseline="arch=mlp")
+    wide = group_of(comparison, "wide").metrics["g_loss_mean"]
+    assert wide.rank is None and not wide.best and wide.p_value is None and not wide.significant
+    assert comparison.tests == 1  # fid only
+    assert "| g_loss_mean |" in render(comparison, "markdown")
+    with pytest.raises(ConfigError, match="'g_loss_mean' declares no better direction"):
+        comparison_of(tmp_path, sort="g_loss_mean")

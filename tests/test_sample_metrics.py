@@ -58,9 +58,8 @@ def test_mode_coverage_counts_hand_placed_points():
     figures = ModeCoverage().evaluate(context(source, hand_placed_points(source)))
     assert figures["modes_covered"] == 3
     assert figures["high_quality_share"] == pytest.approx(300 / 310)
-    # Every point counts at its nearest mode: 110 at mode 0, 100 at modes 2 and 4; the real data are uniform.
-    shares = [110 / 310, 100 / 310, 100 / 310]
-    assert figures["mode_reverse_kl"] == pytest.approx(sum(p * math.log(p * 8) for p in shares))
+    # Only the 300 high-quality points count: 100 at each of modes 0, 2 and 4, against the uniform mixture.
+    assert figures["mode_reverse_kl"] == pytest.approx(math.log(8 / 3))
 
 
 def test_a_mode_needs_high_quality_points_to_be_covered():
@@ -219,7 +218,9 @@ def test_a_ring8_run_records_mode_coverage_with_its_protocol_and_best_steps(tmp_
     result = json.loads((report.path / "result.json").read_text())
     assert 0 <= result["metrics"]["modes_covered"] <= 8
     assert {"high_quality_share", "mode_reverse_kl", "stability_g_loss_mean", "collapse"} <= set(result["metrics"])
-    assert result["protocol"]["mode-coverage"]["generated_samples"] == 256
+    # The papers' 2,500 points, whatever the run's eval_samples; PacGAN's 20 per covered mode.
+    assert result["protocol"]["mode-coverage"]["generated_samples"] == 2500
+    assert result["protocol"]["mode-coverage"]["min_points"] == 20
     assert result["protocol"]["mode-coverage"]["modes"] == 8
     lines = (report.path / "evaluations.jsonl").read_text().splitlines()
     assert [json.loads(line)["step"] for line in lines] == [2, 4]

@@ -313,7 +313,7 @@ def test_r1_enters_the_d_loss_only_every_interval_steps(tmp_path):
 def test_ema_weights_equal_the_closed_form_after_k_steps():
     torch.manual_seed(0)
     beta, generator = 0.9, TinyGenerator()
-    ema = make("ema", beta=str(beta))
+    ema = make("ema", beta=str(beta), rampup="0")  # constant beta: the closed form of a plain EMA
     ema.parametrize(generator, LinearDiscriminator([torch.ones(1)]))
     start = [p.detach().clone() for p in generator.parameters()]
     sequence = [[torch.randn_like(p) for p in start] for _ in range(5)]
@@ -329,6 +329,34 @@ def test_ema_weights_equal_the_closed_form_after_k_steps():
             (1 - beta) * beta ** (k - 1 - i) * sequence[i][index] for i in range(k))
         assert torch.allclose(averaged, closed_form, atol=1e-6)
     assert torch.equal(ema.average.norm.running_mean, torch.full((4,), float(k - 1)))  # buffers are copied
+
+
+def initial_share_after(steps: int, **options: str) -> float:
+    """The weight the average still gives G's initial weights after ``steps`` G steps: start at 0,
+    train at 1, and what is missing from 1 is the initial weights' share."""
+    generator = TinyGenerator()
+    with torch.no_grad():
+        for parameter in generator.parameters():
+            parameter.zero_()
+    ema = make("ema", **options)
+    ema.parametrize(generator, LinearDiscriminator([torch.ones(1)]))
+    with torch.no_grad():
+        for parameter in generator.parameters():
+            parameter.fill_(1.0)
+    for step in range(steps):
+        ema.after_g_step(generator, StepInfo(step, steps))
+    return 1 - float(next(ema.average.parameters()).flatten()[0])
+
+
+def test_ema_ramp_up_leaves_the_initial_weights_behind_at_short_budgets():
+    # Constant beta 0.999: 0.999 ** 300 = 74% of the average is still the initial weights.
+    assert initial_share_after(300, rampup="0") == pytest.approx(0.999 ** 300, abs=1e-4)
+    # StyleGAN2-ADA's ramp-up (half-life 5% of the images seen): nothing measurable is left of them.
+    assert initial_share_after(300) < 1e-4
+    # ...and once the run is long, beta's own half-life (693 steps) takes over again.
+    from ganbench.stabilizers.ema import ramped_beta
+    assert ramped_beta(0.999, 0.05, 100_000) == pytest.approx(0.999)
+    assert ramped_beta(0.999, 0.05, 99) == pytest.approx(0.5 ** (1 / 5))
 
 
 def test_ema_state_round_trips_through_a_weights_only_checkpoint(tmp_path):

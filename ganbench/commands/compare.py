@@ -10,6 +10,7 @@ import click
 
 def register(cli: click.Group) -> None:
     from ganbench.results.render import FORMATS
+    from ganbench.results.significance import CORRECTIONS
 
     @cli.command()
     @click.argument("results_dir", required=False, type=click.Path(file_okay=False))
@@ -20,10 +21,12 @@ def register(cli: click.Group) -> None:
     @click.option("--sort", default=None, metavar="METRIC", help="Rank and sort by this metric (default: the first).")
     @click.option("--baseline", default=None, metavar="KEY=VALUE,...",
                   help='The row to test against, e.g. "arch=dcgan,stabilizers=none" (Welch\'s t-test).')
+    @click.option("--correction", type=click.Choice(CORRECTIONS), default="holm", show_default=True,
+                  help="Adjust the p-values of all row x metric tests of the table: Holm, Benjamini-Hochberg, or none.")
     @click.option("--format", "output_format", type=click.Choice(FORMATS), default="terminal", show_default=True)
     @click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write to this file.")
     def compare(results_dir: str | None, metrics: tuple[str, ...], where: tuple[str, ...], sort: str | None,
-                baseline: str | None, output_format: str, output: str | None) -> None:
+                baseline: str | None, correction: str, output_format: str, output: str | None) -> None:
         """Group runs by configuration and compare them over seeds. RESULTS_DIR defaults to runs."""
         from ganbench.results.atomic import write_text
         from ganbench.results.compare import compare_results
@@ -34,7 +37,7 @@ def register(cli: click.Group) -> None:
         if folder.is_dir():
             from ganbench.results.migrate import migrate_and_tell
             migrate_and_tell(folder, lambda sentence: click.echo(sentence, err=True))
-        comparison, rebuilt = compare_results(folder, metrics, where, sort, baseline)
+        comparison, rebuilt = compare_results(folder, metrics, where, sort, baseline, correction)
         for path, reason in (rebuilt.skipped if rebuilt else []):
             click.echo(f"Warning: skipped {path.name}: {reason}", err=True)
         if output:

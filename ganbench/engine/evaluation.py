@@ -11,6 +11,7 @@ import torch
 
 from ganbench.engine.latent import draw_latent
 from ganbench.engine.samples import generate
+from ganbench.evaluate.collected_metrics import CollectedMetrics
 from ganbench.evaluator import EvalContext
 
 EVAL_SEED = 12_345  # fixed, so that every evaluation of every run sees the same latent vectors
@@ -44,12 +45,9 @@ def evaluate(setup: Any, run_dir: Path | None, metrics_rows: list[dict[str, Any]
     """Every evaluator of the setup; metric names are unique across evaluators."""
     started = time.perf_counter()
     context = make_context(setup, run_dir, metrics_rows)
-    metrics: dict[str, float] = {}
-    directions: dict[str, str] = {}
+    collected = CollectedMetrics()  # one owner per name; directions only where declared
     protocol: dict[str, Any] = {}
     for evaluator in setup.evaluators:
-        values = evaluator.evaluate(context)
-        metrics.update({key: float(value) for key, value in values.items()})
-        directions.update({key: evaluator.directions.get(key, "lower") for key in values})
+        collected.add(evaluator, evaluator.evaluate(context))
         protocol[evaluator.name] = evaluator.protocol(context)
-    return Evaluation(metrics, directions, protocol, time.perf_counter() - started)
+    return Evaluation(collected.metrics, collected.directions, protocol, time.perf_counter() - started)

@@ -44,6 +44,7 @@ class ClassificationAccuracyScore(Evaluator):
     description = "Classification accuracy score (Ravuri & Vinyals 2019): train on generated, test on real."
     Options = CASOptions
     directions = {"cas_accuracy": "higher"}
+    headline = "cas_accuracy"
     skipped: str | None = None  # why the last evaluation measured nothing
     real_count: int = 0  # real test samples of the last evaluation
 

@@ -111,6 +111,7 @@ class DomainFidelity(Evaluator):
     directions = {"domain_fid": "lower", "domain_kid": "lower", "domain_precision": "higher",
                   "domain_recall": "higher", "classes_covered": "higher", "class_kl": "lower",
                   "confident_share": "higher"}
+    headline = "domain_fid"
 
     last_classifier: TrainedClassifier | None = None  # of the last evaluation, for its protocol
     counts: tuple[int, int, int] = (0, 0, 0)  # generated, real, image side of the last evaluation
@@ -122,10 +123,10 @@ class DomainFidelity(Evaluator):
         real, real_labels = self.real(ctx)
         classifier = self.last_classifier = self.classifier(ctx, real, real_labels)
         generated, _ = ctx.sample_uint8(self.options.samples or ctx.num_samples)
-        extractor = f"ganbench-domain-{classifier.short_key}"
+        extractor = f"ganbench-domain-{classifier.weights_sha256[:16]}"  # the network itself, not its data
         fidelity.register_extractor(extractor, _torch_fidelity_extractor_class())
-        figures = fidelity.calculate(extractor, generated, real,
-                                     fidelity.reference_cache_name(ctx.dataset, "all", real), ctx.device,
+        reference = fidelity.reference_cache_name(ctx.dataset, "all", real, classifier.weights_sha256)
+        figures = fidelity.calculate(extractor, generated, real, reference, ctx.device,
                                      kid=self.options.kid, prc=self.options.precision_recall,
                                      feature_extractor_weights_path=str(classifier.path))
         metrics = {f"domain_{key}": value for key, value in figures.items() if f"domain_{key}" in self.directions}

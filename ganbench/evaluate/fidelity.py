@@ -3,9 +3,11 @@ ganbench is computed by ``torch_fidelity.calculate_metrics``; ganbench only feed
 
 Both sides are fed the same way: uint8 images quantised by ``evaluator.quantize`` from the
 same float range, wrapped in a Dataset that returns tensors. The real side carries a cache
-name built from the dataset, its split, the resolution and a hash of the exact images, so
-torch-fidelity keeps its reference statistics per dataset, split and resolution under
-``$GANBENCH_CACHE/fidelity``; the generated side is never cached.
+name built from the dataset, its split, the resolution, a hash of the exact images and the hash
+of the feature extractor's weights, so torch-fidelity keeps its reference statistics under
+``$GANBENCH_CACHE/fidelity`` per data and per network that made them: a retrained or replaced
+extractor misses the cache instead of reusing another network's statistics. The generated side
+is never cached.
 """
 
 from __future__ import annotations
@@ -65,9 +67,16 @@ def images_sha256(images: torch.Tensor) -> str:
     return digest.hexdigest()
 
 
-def reference_cache_name(dataset: str, split: str, images: torch.Tensor) -> str:
-    """Cache name of the real side: dataset, split, resolution and a hash of the images."""
-    return f"ganbench-{dataset}-{split}-{images.shape[-1]}px-{images_sha256(images)[:16]}"
+STATISTICS_PROTOCOL = 2  # bump when what the cached features mean changes (quantisation, layers)
+
+
+def reference_cache_name(dataset: str, split: str, images: torch.Tensor, extractor_weights_sha256: str) -> str:
+    """Cache name of the real side: dataset, split, resolution, a hash of the images and the hash
+    of the weights of the network that extracts their features."""
+    if not extractor_weights_sha256:
+        raise ValueError("reference statistics need the feature extractor's weights hash to be cached safely")
+    return (f"ganbench-{dataset}-{split}-{images.shape[-1]}px-{images_sha256(images)[:16]}"
+            f"-w{extractor_weights_sha256[:16]}-p{STATISTICS_PROTOCOL}")
 
 
 def calculate(extractor: str, generated: torch.Tensor, real: torch.Tensor | None, real_cache_name: str | None,

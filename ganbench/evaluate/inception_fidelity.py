@@ -101,6 +101,7 @@ class InceptionFidelity(Evaluator):
     Options = InceptionOptions
     directions = {"fid": "lower", "kid": "lower", "inception_score": "higher", "precision": "higher",
                   "recall": "higher"}
+    headline = "fid"
     RENAMES = {"fid": "fid", "kid": "kid", "is": "inception_score", "precision": "precision", "recall": "recall"}
 
     def applies_to(self, spec: DataSpec, dataset: str) -> bool:
@@ -126,8 +127,8 @@ class InceptionFidelity(Evaluator):
         real = as_rgb(ctx.real_uint8(self.options.real_samples or None)[0].cpu())
         generated = as_rgb(ctx.sample_uint8(self.options.samples or ctx.num_samples)[0].cpu())
         self.counts = (generated.shape[0], real.shape[0])
-        figures = fidelity.calculate(EXTRACTOR, generated, real, fidelity.reference_cache_name(ctx.dataset, "all", real),
-                                     ctx.device, isc=self.options.inception_score,
+        reference = fidelity.reference_cache_name(ctx.dataset, "all", real, self.weights_sha256)
+        figures = fidelity.calculate(EXTRACTOR, generated, real, reference, ctx.device, isc=self.options.inception_score,
                                      prc=self.options.precision_recall, feature_extractor_weights_path=str(weights))
         return {self.RENAMES[key]: value for key, value in figures.items() if key in self.RENAMES}
 

@@ -114,6 +114,7 @@ class LinearProbe(Evaluator):
     description = "Linear SVM on max-pooled features of each discriminator block (DCGAN paper, section 5.1)."
     Options = LinearProbeOptions
     directions = {"probe_accuracy": "higher"}
+    headline = "probe_accuracy"
     skipped: str | None = None  # why the last evaluation measured nothing
     counts: dict[str, int] = {}  # sample and feature counts of the last evaluation
 

@@ -114,6 +114,7 @@ class Stability(Evaluator):
     # The means of losses and accuracies have no better direction; their variances do.
     directions = {**{f"stability_{name}_var": "lower" for name in TRACKED},
                   "stability_diverged": "lower", "collapse": "lower", "diversity_ratio": "higher"}
+    headline = "diversity_ratio"
 
     def evaluate(self, ctx: EvalContext) -> dict[str, float]:
         rows = ctx.metrics_rows

@@ -101,6 +101,7 @@ class TimmFidelity(Evaluator):
     description = "FID, KID, precision/recall (torch-fidelity) in any timm backbone's features, weights from a file."
     Options = TimmOptions
     directions = {"timm_fid": "lower", "timm_kid": "lower", "timm_precision": "higher", "timm_recall": "higher"}
+    headline = "timm_fid"
 
     def applies_to(self, spec: DataSpec, dataset: str) -> bool:
         return False  # needs a weights file: asked for by name
@@ -130,8 +131,8 @@ class TimmFidelity(Evaluator):
         self.counts = (generated.shape[0], real.shape[0])
         extractor = f"ganbench-timm-{self.options.model}-{self.weights_sha256[:12]}-{self.options.image_size}"
         fidelity.register_extractor(extractor, extractor_class(self.options.model))
-        figures = fidelity.calculate(extractor, generated, real,
-                                     fidelity.reference_cache_name(ctx.dataset, "all", real), ctx.device,
+        reference = fidelity.reference_cache_name(ctx.dataset, "all", real, self.weights_sha256)
+        figures = fidelity.calculate(extractor, generated, real, reference, ctx.device,
                                      feature_extractor_weights_path=str(weights), image_size=self.options.image_size)
         return {f"timm_{key}": value for key, value in figures.items() if f"timm_{key}" in self.directions}
 

@@ -6,7 +6,9 @@ half-width of the 95% confidence interval of the mean, t(0.975, n-1) * s / sqrt(
 since a handful of seeds is far from the normal limit). Ranks and the best value per column
 follow each metric's direction. Against a baseline group, each metric is tested with Welch's
 t-test (B. L. Welch, "The generalization of Student's problem when several different population
-variances are involved", Biometrika 34, 1947), which does not assume equal variances.
+variances are involved", Biometrika 34, 1947), which does not assume equal variances; the p-values
+of one table are adjusted as one family (Holm by default) and each test reports the difference of
+means with its confidence interval (``ganbench.results.significance``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from ganbench.config import COMPONENT_FIELDS, RunConfig
 from ganbench.errors import ConfigError, GanbenchError
 from ganbench.results.conditions import MISSING, holds, parse_conditions
 from ganbench.results.index import IndexedRun, RebuildReport, default_index_path, ensure_index, load_runs
+from ganbench.results.headline import default_sort_metric
 from ganbench.results.run_dir import RunDir
+from ganbench.results.significance import CORRECTION_NAMES, CORRECTIONS, Difference, adjust, welch_test
 
 CONFIDENCE = 0.95
 ALPHA = 0.05
@@ -42,8 +46,10 @@ class MetricSummary:
     ci: float = math.nan  # half-width of the 95% confidence interval of the mean
     rank: int | None = None
     best: bool = False
-    p_value: float | None = None  # against the baseline group
-    significant: bool = False
+    p_value: float | None = None  # against the baseline group, before adjustment
+    p_adjusted: float | None = None  # adjusted over the table's family of tests
+    difference: Difference | None = None  # mean minus the baseline's mean, with its 95% CI
+    significant: bool = False  # p_adjusted < alpha
 
     @property
     def n(self) -> int:
@@ -107,6 +113,11 @@ class Comparison:
     test_name: str = TEST_NAME
     confidence: float = CONFIDENCE
     alpha: float = ALPHA
+    correction: str = "holm"
+    tests: int = 0  # p-values in the family
+    untested: int = 0  # row x metric pairs with too few seeds, or no variance in either group
+    sort_is_headline: bool = False  # ranked by an evaluator's declared headline metric
+    sort_is_default: bool = False  # the user named no --sort
 
     @property
     def has_settings(self) -> bool:
@@ -118,14 +129,35 @@ class Comparison:
                  f"(Student t, n-1 degrees of freedom); n: runs per configuration; best per column in bold; "
                  f"↓ lower is better, ↑ higher is better."]
         if self.sort_metric:
-            notes.append(f"Rank by {self.sort_metric}.")
+            notes.append(self.rank_note())
+        if any(not self.directions.get(name) for name in self.metrics):
+            notes.append("A metric without an arrow declares no better direction: shown, never ranked, bolded "
+                         "or tested.")
         if self.baseline is not None:
-            notes.append(f"* p < {self.alpha} against the baseline ({self.baseline.describe()}) by "
-                         f"{self.test_name} over seeds.")
+            notes.append(self.significance_note())
         notes.append(self.budget_note())
         if any(group.diverged for group in self.groups):
             notes.append("Diverged runs count in n and in the diverged column; they have no metrics.")
         return notes
+
+    def rank_note(self) -> str:
+        if not self.sort_is_default:
+            return f"Rank by {self.sort_metric}."
+        if self.sort_is_headline:
+            return f"Rank by {self.sort_metric}, the headline metric its evaluator declares (--sort to change)."
+        return f"Rank by {self.sort_metric}, the first ranked metric: no evaluator declares a headline among these."
+
+    def significance_note(self) -> str:
+        """What a star means, and the family of tests its p-value was adjusted over."""
+        rows = sum(group is not self.baseline for group in self.groups)
+        ranked = sum(bool(self.directions.get(name)) for name in self.metrics)
+        text = (f"* p < {self.alpha} against the baseline ({self.baseline.describe()}) by {self.test_name} over "
+                f"seeds, {CORRECTION_NAMES[self.correction]} over the family of {self.tests} tests: "
+                f"{rows} row{'s' * (rows != 1)} × {ranked} metric{'s' * (ranked != 1)} against the baseline")
+        if self.untested:
+            text += f" ({self.untested} without a test: fewer than 2 seeds, or no variance in either group)"
+        return text + (f". Δ: mean minus the baseline's mean with its {self.confidence:.0%} confidence interval "
+                       f"(Welch-Satterthwaite degrees of freedom), then the adjusted p.")
 
     def budget_note(self) -> str:
         steps = sorted({step for group in self.groups for step in group.budget_steps})
@@ -137,8 +169,10 @@ class Comparison:
 
 
 def compare(runs: Sequence[IndexedRun], metrics: Sequence[str] = (), where: Iterable[str] = (),
-            sort: str | None = None, baseline: str | None = None) -> Comparison:
+            sort: str | None = None, baseline: str | None = None, correction: str = "holm") -> Comparison:
     """Group ``runs`` by configuration and summarise them; every user mistake is one ConfigError."""
+    if correction not in CORRECTIONS:
+        raise ConfigError(f"--correction {correction!r} is not known; choose one of {', '.join(CORRECTIONS)}.")
     runs = filter_runs(runs, where)
     if not runs:
         raise ConfigError("no run matches; check --where, or run a sweep first.")
@@ -147,20 +181,29 @@ def compare(runs: Sequence[IndexedRun], metrics: Sequence[str] = (), where: Iter
     if sort is not None and sort not in directions:
         raise ConfigError(f"--sort {sort!r} is not a metric of these runs; "
                           f"choose one of {', '.join(sorted(directions))}.")
+    if sort is not None and not directions[sort]:
+        ranked = ", ".join(sorted(name for name, direction in directions.items() if direction)) or "none"
+        raise ConfigError(f"--sort {sort!r} declares no better direction, so it cannot rank the table; "
+                          f"show it with --metric and sort by one of: {ranked}.")
     groups = summarise_groups(runs, chosen, directions)
-    sort_metric = sort or next((name for name in chosen if directions.get(name)), None)
+    sort_metric, headline = (sort, False) if sort else default_sort_metric(chosen, directions)
     rank_and_mark_best(groups, chosen, directions)
     base = find_baseline(groups, baseline) if baseline else None
+    tests = untested = 0
     if base is not None:
-        test_against_baseline(groups, base, chosen)
+        tested = [name for name in chosen if directions.get(name)]  # undirected metrics are shown, not starred
+        tests, untested = test_against_baseline(groups, base, tested, correction)
     ordered = sort_groups(groups, sort_metric, directions)
     for group in ordered:
         group.rank = group.metrics[sort_metric].rank if sort_metric in group.metrics else None
-    return Comparison(ordered, chosen, {name: directions[name] for name in chosen}, sort_metric, base)
+    return Comparison(ordered, chosen, {name: directions[name] for name in chosen}, sort_metric, base,
+                      correction=correction, tests=tests, untested=untested, sort_is_headline=headline,
+                      sort_is_default=sort is None)
 
 
 def compare_results(results_dir: Path | str, metrics: Sequence[str] = (), where: Iterable[str] = (),
-                    sort: str | None = None, baseline: str | None = None) -> tuple[Comparison, RebuildReport | None]:
+                    sort: str | None = None, baseline: str | None = None,
+                    correction: str = "holm") -> tuple[Comparison, RebuildReport | None]:
     """``compare`` over a results directory, read through its index (rebuilt first when stale)."""
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
@@ -169,7 +212,7 @@ def compare_results(results_dir: Path | str, metrics: Sequence[str] = (), where:
     runs = load_runs(default_index_path(results_dir))
     if not runs:
         raise ConfigError(f"{results_dir} holds no finished run; run a sweep first.")
-    return compare(runs, metrics, where, sort, baseline), rebuilt
+    return compare(runs, metrics, where, sort, baseline, correction), rebuilt
 
 
 # Filters ---------------------------------------------------------------------------------------------
@@ -290,28 +333,31 @@ def find_baseline(groups: Sequence[GroupSummary], description: str) -> GroupSumm
     return matches[0]
 
 
-def test_against_baseline(groups: Sequence[GroupSummary], baseline: GroupSummary, metrics: Sequence[str]) -> None:
+def test_against_baseline(groups: Sequence[GroupSummary], baseline: GroupSummary, metrics: Sequence[str],
+                          correction: str = "holm") -> tuple[int, int]:
+    """Welch-test every row x metric against the baseline, adjust the family's p-values together, and
+    star what stays below alpha; returns (tests in the family, pairs without a test)."""
+    family: list[MetricSummary] = []
+    untested = 0
     for group in groups:
         if group is baseline:
             continue
         for name in metrics:
             ours, theirs = group.metrics[name].values, baseline.metrics[name].values
             if len(ours) < 2 or len(theirs) < 2:
+                untested += 1
                 continue
-            p_value = welch_p_value(ours, theirs)
-            if math.isfinite(p_value):
-                group.metrics[name].p_value = p_value
-                group.metrics[name].significant = p_value < ALPHA
-
-
-def welch_p_value(a: Sequence[float], b: Sequence[float]) -> float:
-    """Two-sided p-value of Welch's t-test; NaN when both samples are constant."""
-    import warnings
-
-    from scipy import stats
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # near-identical samples: the p-value says so itself
-        return float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+            result = welch_test(ours, theirs, CONFIDENCE)
+            group.metrics[name].difference = result.difference
+            if result.p_value is None:
+                untested += 1
+                continue
+            group.metrics[name].p_value = result.p_value
+            family.append(group.metrics[name])
+    for summary, adjusted in zip(family, adjust([summary.p_value for summary in family], correction)):
+        summary.p_adjusted = adjusted
+        summary.significant = adjusted < ALPHA
+    return len(family), untested
 
 
 def sort_groups(groups: Sequence[GroupSummary], metric: str | None,
@@ -319,7 +365,7 @@ def sort_groups(groups: Sequence[GroupSummary], metric: str | None,
     by_label = sorted(groups, key=lambda group: (*(group.label[key] for key in LABEL_KEYS), group.settings))
     if metric is None:
         return by_label
-    sign = -1 if directions.get(metric) == "higher" else 1
+    sign = -1 if directions[metric] == "higher" else 1  # compare() refuses to sort by an undirected metric
 
     def key(group: GroupSummary) -> tuple[bool, float]:
         mean = group.metrics[metric].mean

@@ -1,7 +1,9 @@
 """A Comparison as text: a terminal table (rich), Markdown, CSV and LaTeX.
 
 Every format shows the same cells (``table_cells``); CSV alone carries the raw numbers
-(mean, CI, std, n, rank, p-value per metric) so that other tools can read it back.
+(mean, CI, std, n, rank, p-value, adjusted p-value and difference to the baseline per metric) so
+that other tools can read it back. With a baseline, each tested metric gets a Δ column: the
+difference of means with its 95% CI and the adjusted p-value.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def table_cells(comparison: Comparison) -> tuple[list[Cell], list[list[Cell]]]:
     header += [Cell(f"{name} {ARROWS.get(comparison.directions[name] or '', '')}".strip(), numeric=True)
                for name in comparison.metrics]
     header += [Cell(text, numeric=True) for text in ("steps", "images", "wall s", "img/s")]
+    header += [Cell(f"Δ {name}", numeric=True) for name in tested_metrics(comparison)]
     return header, [group_cells(comparison, group) for group in comparison.groups]
 
 
@@ -52,7 +55,27 @@ def group_cells(comparison: Comparison, group: GroupSummary) -> list[Cell]:
         cells.append(Cell(metric_text(summary, group.n), best=summary.best, numeric=True))
     cells += [Cell(_range(group.budget_steps), numeric=True), Cell(_range(group.images_seen), numeric=True),
               Cell(_fixed(group.wall_time_s, 1), numeric=True), Cell(_fixed(group.img_per_s, 0), numeric=True)]
+    cells += [Cell("baseline" if group.baseline else effect_text(group.metrics[name]), numeric=True)
+              for name in tested_metrics(comparison)]
     return cells
+
+
+def tested_metrics(comparison: Comparison) -> list[str]:
+    """The metrics tested against the baseline: those with a declared direction."""
+    if comparison.baseline is None:
+        return []
+    return [name for name in comparison.metrics if comparison.directions.get(name)]
+
+
+def effect_text(summary: MetricSummary) -> str:
+    """``+9.0 [+6.5, +11.5] p=0.012``: the difference to the baseline, its 95% CI, the adjusted p."""
+    difference = summary.difference
+    if difference is None:
+        return DASH
+    if math.isnan(difference.low):
+        return f"{difference.value:+.4g} (no test: no variance)"
+    text = f"{difference.value:+.3g} [{difference.low:+.3g}, {difference.high:+.3g}]"
+    return text + (f" p={summary.p_adjusted:.2g}" if summary.p_adjusted is not None else "")
 
 
 def metric_text(summary: MetricSummary, runs: int) -> str:
@@ -204,12 +227,14 @@ def _markdown_row(texts) -> str:
 def csv_header(comparison: Comparison) -> list[str]:
     columns = ["group", *LABEL_KEYS, "settings", "baseline", "n", "diverged", "seeds", "rank"]
     for name in comparison.metrics:
-        columns += [f"{name}_{part}" for part in ("mean", "ci95", "std", "n", "rank", "best", "p_welch")]
+        columns += [f"{name}_{part}" for part in ("mean", "ci95", "std", "n", "rank", "best", "p_welch",
+                                                   f"p_{comparison.correction}", "diff", "diff_ci95_low",
+                                                   "diff_ci95_high")]
     return columns + ["budget_steps", "images_seen", "wall_time_s", "img_per_s"]
 
 
 def to_csv(comparison: Comparison) -> str:
-    """One row per configuration with full-precision numbers; p-values by Welch's t-test."""
+    """One row per configuration with full-precision numbers; p-values by Welch's t-test, raw and adjusted."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(csv_header(comparison))
@@ -219,11 +244,19 @@ def to_csv(comparison: Comparison) -> str:
         for name in comparison.metrics:
             summary = group.metrics[name]
             row += [_blank(summary.mean), _blank(summary.ci), _blank(summary.std), summary.n, _blank(summary.rank),
-                    int(summary.best), _blank(summary.p_value)]
+                    int(summary.best), _blank(summary.p_value), _blank(summary.p_adjusted),
+                    *_difference_columns(summary)]
         row += [" ".join(map(str, group.budget_steps)), " ".join(map(str, group.images_seen)),
                 _blank(group.wall_time_s), _blank(group.img_per_s)]
         writer.writerow(row)
     return buffer.getvalue()
+
+
+def _difference_columns(summary: MetricSummary) -> list[str]:
+    difference = summary.difference
+    if difference is None:
+        return ["", "", ""]
+    return [_blank(difference.value), _blank(difference.low), _blank(difference.high)]
 
 
 def _blank(value) -> str:

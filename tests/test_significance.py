@@ -1,0 +1,49 @@
+"""Multiple-test adjustment and effect sizes against hand computations (issue 17, item 3)."""
+
+import math
+
+import pytest
+
+from ganbench.results.significance import (adjust, benjamini_hochberg_adjusted, holm_adjusted, mean_difference,
+                                           welch_test)
+
+
+def test_holm_multiplies_the_ith_smallest_by_m_minus_i_plus_1_and_stays_monotone():
+    # Sorted: 0.005*4 = 0.02, 0.01*3 = 0.03, 0.03*2 = 0.06, 0.04*1 = 0.04 -> raised to 0.06 (monotone).
+    assert holm_adjusted([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm_adjusted([0.5, 0.6]) == pytest.approx([1.0, 1.0])  # capped at 1
+
+
+def test_benjamini_hochberg_multiplies_by_m_over_rank_and_stays_monotone():
+    # Sorted: 0.005*4/1 = 0.02, 0.01*4/2 = 0.02, 0.03*4/3 = 0.04, 0.04*4/4 = 0.04.
+    assert benjamini_hochberg_adjusted([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    # 0.02*3/1 = 0.06 is lowered to the next one's 0.021*3/2 = 0.0315 (step-up monotonicity).
+    assert benjamini_hochberg_adjusted([0.02, 0.021, 0.5]) == pytest.approx([0.0315, 0.0315, 0.5])
+
+
+def test_no_correction_leaves_p_values_alone_and_an_unknown_one_is_refused():
+    assert adjust([0.01, 0.2], "none") == [0.01, 0.2]
+    with pytest.raises(ValueError, match="unknown correction"):
+        adjust([0.01], "sidak")
+
+
+def test_difference_of_means_has_a_welch_satterthwaite_interval():
+    # 11 - 2 = 9; SE = sqrt(1/3 + 1/3); df = (2/3)^2 / (2 * (1/3)^2 / 2) = 4; t(0.975, 4) = 2.7764.
+    difference = mean_difference([10.0, 11.0, 12.0], [1.0, 2.0, 3.0])
+    assert difference.value == pytest.approx(9.0)
+    assert difference.degrees_of_freedom == pytest.approx(4.0)
+    half = 2.776445 * math.sqrt(2 / 3)
+    assert (difference.low, difference.high) == pytest.approx((9 - half, 9 + half), rel=1e-5)
+
+
+def test_two_constant_groups_get_no_p_value_only_their_difference():
+    result = welch_test([1.0, 1.0, 1.0], [2.0, 2.0, 2.0])
+    assert result.p_value is None
+    assert result.difference.value == -1.0 and math.isnan(result.difference.low)
+
+
+def test_one_constant_group_is_still_tested():
+    from scipy import stats
+    result = welch_test([8.0, 8.0, 8.0], [4.0, 5.0, 6.0])
+    # t = 3 / sqrt(1/3), df = 2 (all variance from the second group).
+    assert result.p_value == pytest.approx(2 * stats.t.sf(3 / math.sqrt(1 / 3), 2))
