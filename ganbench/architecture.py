@@ -38,6 +38,7 @@ class Neck(nn.Sequential):
     """
 
     def out_channels(self, channels: int) -> int:
+        """The channels the head receives when the features have ``channels``."""
         return channels + sum(getattr(layer, "added_channels", 0) for layer in self)
 
 
@@ -59,6 +60,8 @@ class Generator(nn.Module):
     multiscale: bool = False
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> Images:  # pragma: no cover
+        """Images in [-1, 1] from latent vectors ``z`` (B, latent_dim) and, for conditional models,
+        class labels ``y`` (B,). Called in every D and G update, for sample grids and evaluations."""
         raise NotImplementedError
 
 
@@ -72,12 +75,17 @@ class Discriminator(nn.Module):
         self.neck = neck if neck is not None else Neck()
 
     def features(self, x: Images, y: torch.Tensor | None) -> torch.Tensor:  # pragma: no cover
+        """D's last hidden features, before the neck: (B, C, H, W) or (B, F). The linear-probe
+        evaluator reads them too."""
         raise NotImplementedError
 
     def head(self, h: torch.Tensor, y: torch.Tensor | None) -> DOutput:  # pragma: no cover
+        """Logits (one per sample) and optional class logits from the neck's output; size its input
+        with ``neck.out_channels(channels)``."""
         raise NotImplementedError
 
     def forward(self, x: Images, y: torch.Tensor | None = None) -> DOutput:
+        """head(neck(features(x, y)), y): called on every D input, real and fake, after ``d_input``."""
         return self.head(self.neck(self.features(x, y)), y)
 
     def prepare_real(self, x: torch.Tensor) -> Images:
@@ -119,6 +127,10 @@ class Architecture(Component):
         return self.requires_labels
 
     def build(self, request: BuildRequest) -> tuple[Generator, Discriminator]:  # pragma: no cover
+        """A new generator and discriminator for ``request`` (the data's spec, the latent size, the
+        neck the stabilizers asked for, whether D may use batch norm, whether to condition on labels),
+        initialised as the architecture's paper does. Called once per run, after ``check``, with the
+        random seed already set, so the same seed gives the same initial weights."""
         raise NotImplementedError
 
 

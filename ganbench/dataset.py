@@ -34,9 +34,12 @@ class Dataset(Component):
         return "dataset"
 
     def load(self, request: DataRequest) -> DataSource:
-        """Read (or make) the data and return a source of batches on ``request.device``."""
+        """Read (or make) the data and return a source of batches on ``request.device``: a
+        TensorSource for data that fits in memory, a StreamingSource otherwise. Called once at set-up;
+        a missing file is a DataError that says which files to put where."""
         raise NotImplementedError
 
     def spec(self, request: DataRequest) -> DataSpec:
-        """The spec without loading the data, when cheap; defaults to loading."""
+        """The spec without loading the data, when cheap; defaults to loading. Called by tools that
+        only need the shape (the contract checks, ``ganbench list``)."""
         return self.load(request).spec

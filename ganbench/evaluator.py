@@ -49,16 +49,21 @@ class EvalContext:
     batch_size: int = 250
 
     def sample(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``n`` (default ``num_samples``) generated samples in [-1, 1] and their labels (or None),
+        the same latent vectors at every evaluation of a run."""
         return self.sample_fn(n or self.num_samples, self.seed)
 
     def sample_uint8(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``sample`` quantised to uint8 exactly as ``real_uint8`` quantises the real images."""
         images, labels = self.sample(n)
         return quantize(images), labels
 
     def real(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Up to ``n`` real samples (all of them by default) and their labels, in [-1, 1]."""
         return self.source.all_data(n)
 
     def real_uint8(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``real`` quantised to uint8."""
         images, labels = self.real(n)
         return quantize(images), labels
 
@@ -74,15 +79,20 @@ class Evaluator(Component):
         return "evaluator"
 
     def applies_to(self, spec: DataSpec, dataset: str) -> bool:
-        """Whether this evaluator runs by default for this data."""
+        """Whether this evaluator runs by default for this data (when the user names no evaluator).
+        Called at set-up with the data's spec and the dataset's registered name."""
         return True
 
     def check(self, spec: DataSpec, dataset: str) -> None:
-        """Raise a GanbenchError before training when this evaluator cannot run (missing weights)."""
+        """Raise a GanbenchError, in one sentence, when this evaluator cannot run (missing weights).
+        Called at set-up for every chosen evaluator, before training, so hours are not lost."""
 
     def evaluate(self, ctx: EvalContext) -> dict[str, float]:  # pragma: no cover
+        """The metrics as a flat dict of floats, each named in ``directions`` (or an undirected
+        logged figure). Called after training and every ``eval_every`` steps, with G in eval mode."""
         raise NotImplementedError
 
     def protocol(self, ctx: EvalContext) -> dict[str, Any]:
-        """How the numbers were made: extractor, weights hash, sample counts, split, size, seed."""
+        """How the numbers were made: extractor, weights hash, sample counts, split, size, seed.
+        Called after ``evaluate``; result.json keeps it under the evaluator's name."""
         return {"generated_samples": ctx.num_samples, "seed": ctx.seed}

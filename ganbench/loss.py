@@ -34,6 +34,7 @@ class OptimizerSettings:
     n_critic: int = 1
 
     def replace(self, **changes: Any) -> "OptimizerSettings":
+        """These settings with ``changes`` applied (the settings are frozen)."""
         return dataclasses.replace(self, **changes)
 
 
@@ -71,14 +72,21 @@ class Loss(Component):
 
     def d_loss(self, real: torch.Tensor, fake: torch.Tensor,
                targets: Targets) -> tuple[torch.Tensor, torch.Tensor]:  # pragma: no cover
-        """The discriminator's loss as (term on real, term on fake); the engine adds them."""
+        """The discriminator's loss as (term on real, term on fake); the engine adds them, with any
+        auxiliary class loss and the penalties due, and calls backward. Called at every D update with
+        D's logits on the real and the fake batch (float32, one per sample) and the targets after the
+        stabilizers' ``targets``."""
         raise NotImplementedError
 
     def g_loss(self, fake: torch.Tensor, targets: Targets) -> torch.Tensor:  # pragma: no cover
+        """The generator's loss, from D's logits on the fake batch (after ``d_input``) and the same
+        targets as this step's D update. Called once per step, after the D updates."""
         raise NotImplementedError
 
     def penalties(self) -> list[Penalty]:
+        """The loss's own regularizers (WGAN-GP's gradient penalty), run like a stabilizer's: asked
+        once at set-up, computed every ``interval`` D updates on the loss's D inputs."""
         return []
 
     def after_d_step(self, discriminator: Discriminator) -> None:
-        """Act on D after each optimizer step (weight clipping)."""
+        """Act on D after each D optimizer step, before the stabilizers' ``after_d_step`` (weight clipping)."""

@@ -41,6 +41,7 @@ class StepInfo:
 
     @property
     def progress(self) -> float:
+        """How far the run is, from 0 at the first step towards 1 (for annealing)."""
         return self.step / max(self.total, 1)
 
 
@@ -55,38 +56,59 @@ class Stabilizer(Component):
 
     def check(self, loss: "Loss", architecture: "Architecture", spec: "DataSpec",
               others: Sequence["Stabilizer"]) -> None:
-        """Raise Incompatible when this stabilizer cannot work in this combination."""
+        """Raise Incompatible, with the reason in one sentence, when this stabilizer cannot work with
+        this loss, architecture, data or the other stabilizers. Called once, before any file exists."""
 
     def neck_layers(self) -> list[nn.Module]:
+        """Layers to insert between D's features and its head. Called once, before the models are
+        built; the architecture receives them in ``BuildRequest.neck``. A layer that adds channels
+        sets ``added_channels`` (minibatch-std); layers see (B, C, H, W) or (B, F) features."""
         return []
 
     def parametrize(self, generator: Generator, discriminator: Discriminator) -> None:
-        pass
+        """Change the built models in place (spectral norm). Called once, right after ``build`` and
+        before the models move to the device and the optimizers are made."""
 
     def optimizer_settings(self, settings: OptimizerSettings) -> OptimizerSettings:
+        """Return changed optimizer settings (TTUR). Called once with the loss's recommendation (or
+        DCGAN's defaults) as changed by the stabilizers before this one; learning rates, betas and
+        n_critic that the user set explicitly win over the result."""
         return settings
 
     def d_input(self, x: torch.Tensor, info: StepInfo) -> torch.Tensor:
+        """Transform one D input batch (instance noise). Called at every D forward pass: the real
+        batch after ``prepare_real``, the detached fake batch in D's update and the fake batch in G's
+        update (so gradients reach G through it); for multi-scale models once per scale. Penalties
+        see the transformed inputs."""
         return x
 
     def targets(self, targets: Targets, info: StepInfo) -> Targets:
+        """Return changed real/fake targets (label smoothing, flipping). Called at every D update with
+        the targets as changed by the stabilizers before this one (ones and zeros to start); the
+        loss's ``d_loss`` and ``g_loss`` receive the result."""
         return targets
 
     def penalties(self) -> list[Penalty]:
+        """Extra D loss terms (R1). Asked once at set-up; each penalty's ``compute`` is then called at
+        every D update whose step is a multiple of its ``interval``, with the same D inputs as the
+        loss (after ``d_input``), and its value is multiplied by the interval (lazy regularization)."""
         return []
 
     def after_d_step(self, discriminator: Discriminator, info: StepInfo) -> None:
-        pass
+        """Act on D after each D optimizer step (after the loss's own ``after_d_step``)."""
 
     def after_g_step(self, generator: Generator, info: StepInfo) -> None:
-        pass
+        """Act on G after each G optimizer step (EMA of G's weights)."""
 
     def sampling_generator(self, generator: Generator) -> Generator | None:
-        """A generator to sample and evaluate with instead of the trained one, or None."""
+        """A generator to sample and evaluate with instead of the trained one (EMA weights), or None.
+        Called for every sample grid and evaluation; the first stabilizer that returns one wins."""
         return None
 
     def state_dict(self) -> dict:
+        """The state to keep in checkpoints (EMA weights, annealing schedules): tensors and numbers
+        only, since checkpoints load with ``weights_only``. Called at every checkpoint."""
         return {}
 
     def load_state_dict(self, state: dict) -> None:
-        pass
+        """Restore what ``state_dict`` returned, when a run resumes from a checkpoint."""

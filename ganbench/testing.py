@@ -610,8 +610,9 @@ def data_for_evaluator(evaluator: Evaluator, dataset: str | DataSpec | None) -> 
     """The dataset choice and resolution for an evaluator's check run."""
     if isinstance(dataset, str):
         return Choice(dataset), 16
-    candidates = [dataset] if dataset is not None else list(DEFAULT_SPECS)
-    for spec in candidates:
+    if dataset is not None:  # the caller chose the data: check there even if it is not a default of the evaluator
+        return data_choice(dataset), spec_resolution(dataset)
+    for spec in DEFAULT_SPECS:
         if evaluator.applies_to(spec, ContractData.name):
             return data_choice(spec), spec_resolution(spec)
     raise AssertionError(f"evaluator {evaluator.name!r} applies to none of the specs it was checked with; "

@@ -62,3 +62,19 @@ def test_a_batch_that_does_not_split_evenly_is_refused(tmp_path):
 def test_sync_bn_on_the_cpu_is_refused_with_the_reason(tmp_path):
     with pytest.raises(Incompatible, match="SyncBatchNorm runs on CUDA only"):
         prepare(ring_config(tmp_path, sync_bn=True))
+
+
+@pytest.mark.slow
+def test_torchrun_as_documented_needs_no_nproc(tmp_path):
+    """docs/scaling.md: ``torchrun --nproc-per-node N -m ganbench run ...``; the world size is torchrun's."""
+    import subprocess
+    import sys
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "-m", "ganbench", "run",
+               "--arch", "mlp", "--arch-opt", "hidden=32", "--dataset", "ring8", "--batch-size", "32", "--steps", "4",
+               "--log-every", "2", "--sample-every", "4", "--checkpoint-every", "4", "--latent-dim", "8",
+               "--device", "cpu", "--evaluator", "stability", "--quiet", "--results-dir", str(tmp_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (folder,) = [path for path in tmp_path.iterdir() if path.is_dir()]
+    config = json.loads((folder / "config.json").read_text())
+    assert config["nproc"] == 2 and json.loads((folder / "result.json").read_text())["status"] == "finished"

@@ -17,10 +17,12 @@ def register(cli: click.Group) -> None:
     @click.option("--metric", "metrics", multiple=True, metavar="NAME",
                   help="Metric to show, repeatable (default: every evaluated metric).")
     @click.option("--where", multiple=True, metavar="KEY=VALUE",
-                  help="Keep matching runs, repeatable: arch=msg, stabilizers=none, lr_d=1e-4, arch.base_channels=8.")
+                  help="Keep matching runs, repeatable: arch=msg, stabilizers=none, lr_d=1e-4, arch.base_channels=8; "
+                       "arch=mlp,dcgan,stabilizers=none: mlp or dcgan, and no stabilizer (docs/sweeps.md).")
     @click.option("--sort", default=None, metavar="METRIC", help="Rank and sort by this metric (default: the first).")
     @click.option("--baseline", default=None, metavar="KEY=VALUE,...",
-                  help='The row to test against, e.g. "arch=dcgan,stabilizers=none" (Welch\'s t-test).')
+                  help='The row to test against, e.g. "arch=dcgan,stabilizers=none" (Welch\'s t-test); '
+                       'the same conditions as --where.')
     @click.option("--correction", type=click.Choice(CORRECTIONS), default="holm", show_default=True,
                   help="Adjust the p-values of all row x metric tests of the table: Holm, Benjamini-Hochberg, or none.")
     @click.option("--format", "output_format", type=click.Choice(FORMATS), default="terminal", show_default=True)

@@ -48,11 +48,13 @@ def run(restart: bool, quiet: bool, dry_run: bool, profile_steps: int | None, **
 
 def run_distributed_or_single(config: RunConfig, show_progress: bool, restart: bool):
     """One process, the ranks torchrun started, or ``nproc`` local processes launched here."""
+    from ganbench.config import resolve_config
     from ganbench.engine import distributed
     from ganbench.engine.run import RunReport, run as run_training
     from ganbench.engine.setup import prepare
     from ganbench.results.run_dir import RunDir
 
+    config = resolve_config(config)  # the run id every rank and the launcher agree on
     launched = distributed.ranks_from_environment()
     if config.nproc == 1 or launched.distributed:
         if launched.distributed and launched.world_size != config.nproc:

@@ -16,6 +16,7 @@ class DataSource:
     spec: DataSpec
 
     def sample(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """A random batch ``(x, y)`` on the training device; ``y`` is None for unlabelled data."""
         raise NotImplementedError
 
     def all_data(self, limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -27,9 +28,11 @@ class DataSource:
         return None
 
     def state_dict(self) -> dict:
+        """The sampling state (random generator, stream position) kept in checkpoints for an exact resume."""
         return {}
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore what ``state_dict`` returned."""
         pass
 
 

@@ -21,6 +21,7 @@ class DataSpec:
 
     @property
     def channels(self) -> int:
+        """The first axis of ``shape``: an image's channels."""
         return self.shape[0]
 
     @property
@@ -30,6 +31,7 @@ class DataSpec:
 
     @property
     def numel(self) -> int:
+        """Numbers in one sample."""
         total = 1
         for size in self.shape:
             total *= size
@@ -37,4 +39,5 @@ class DataSpec:
 
     @property
     def labelled(self) -> bool:
+        """Whether the data has class labels (``num_classes`` > 0)."""
         return self.num_classes > 0

@@ -1,0 +1,140 @@
+"""The component API reference (docs/api.md), generated from the contract classes' docstrings, as
+docs/hooks.md is from the hookspecs: one source of truth.
+
+    python -m ganbench.api_reference > docs/api.md
+
+For each of the five kinds it lists the base class a plugin subclasses, every class attribute it
+may set and every method it may implement, with the signature and the docstring that says when
+the engine calls it and with what; then the data classes those methods receive.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import typing
+from typing import Any
+
+# (kind, the base class, the classes its methods receive or return), in the order of a plugin tutorial.
+SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("architecture", "ganbench.architecture:Architecture",
+     ("ganbench.architecture:Generator", "ganbench.architecture:Discriminator", "ganbench.architecture:Neck",
+      "ganbench.architecture:BuildRequest", "ganbench.architecture:DOutput")),
+    ("loss", "ganbench.loss:Loss",
+     ("ganbench.loss:Targets", "ganbench.loss:Penalty", "ganbench.loss:PenaltyInputs",
+      "ganbench.loss:OptimizerSettings")),
+    ("stabilizer", "ganbench.stabilizer:Stabilizer", ("ganbench.stabilizer:StepInfo",)),
+    ("evaluator", "ganbench.evaluator:Evaluator", ("ganbench.evaluator:EvalContext",)),
+    ("dataset", "ganbench.dataset:Dataset",
+     ("ganbench.dataset:DataRequest", "ganbench.data.spec:DataSpec", "ganbench.data.source:DataSource")),
+)
+COMPONENT_ATTRIBUTES = ("name", "description", "Options")  # every kind's, documented once
+SKIPPED = {"kind_label", "with_options"}  # the Component base's machinery, not for plugins
+
+
+def load(path: str) -> type:
+    import importlib
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def markdown(text: str | None) -> str:
+    return " ".join((text or "").replace("``", "`").split())
+
+
+def own_methods(cls: type) -> list[tuple[str, Any]]:
+    """The public methods a plugin may implement: defined on ``cls`` itself, in source order."""
+    found = [(name, value) for name, value in vars(cls).items()
+             if not name.startswith("_") and name not in SKIPPED
+             and (inspect.isfunction(value) or isinstance(value, (classmethod, staticmethod, property)))]
+    return sorted(found, key=lambda item: _line(item[1]))
+
+
+def _line(value: Any) -> int:
+    function = value.fget if isinstance(value, property) else getattr(value, "__func__", value)
+    return function.__code__.co_firstlineno
+
+
+def method_docstring(value: Any) -> str | None:
+    function = value.fget if isinstance(value, property) else getattr(value, "__func__", value)
+    return inspect.getdoc(function)
+
+
+def signature(name: str, value: Any) -> str:
+    if isinstance(value, property):
+        return f"{name}  (property)"
+    function = getattr(value, "__func__", value)
+    text = str(inspect.signature(function)).replace("'", "")
+    return f"{name}{text}"
+
+
+def class_attributes(cls: type) -> list[tuple[str, str, Any]]:
+    """(name, type, default) of the attributes a subclass may set, declared with a type on ``cls``."""
+    hints = typing.get_type_hints(cls) if not dataclasses.is_dataclass(cls) else {}
+    rows = []
+    for name, kind in getattr(cls, "__annotations__", {}).items():
+        if name.startswith("_") or name in COMPONENT_ATTRIBUTES:
+            continue
+        rows.append((name, _type_name(hints.get(name, kind)), getattr(cls, name, "(required)")))
+    return rows
+
+
+def _type_name(kind: Any) -> str:
+    text = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+    return str(text).replace("typing.", "").replace("ClassVar[", "").rstrip("]") if "ClassVar" in str(text) \
+        else str(text).replace("typing.", "")
+
+
+def dataclass_fields(cls: type) -> list[tuple[str, str]]:
+    hints = typing.get_type_hints(cls)
+    return [(field.name, _type_name(hints[field.name])) for field in dataclasses.fields(cls)]
+
+
+def describe_class(cls: type, heading: str) -> list[str]:
+    lines = [f"{heading} `{cls.__module__}.{cls.__name__}`", "", markdown(inspect.getdoc(cls)), ""]
+    if dataclasses.is_dataclass(cls):
+        lines += ["| field | type |", "|---|---|"]
+        lines += [f"| `{name}` | `{kind}` |" for name, kind in dataclass_fields(cls)] + [""]
+    attributes = class_attributes(cls) if not dataclasses.is_dataclass(cls) else []
+    if attributes:
+        lines += ["| attribute | type | default |", "|---|---|---|"]
+        lines += [f"| `{name}` | `{kind}` | `{default!r}` |" for name, kind, default in attributes] + [""]
+    for name, value in own_methods(cls):
+        lines += [f"- `{signature(name, value)}`", f"  {markdown(method_docstring(value))}"]
+    if own_methods(cls):
+        lines.append("")
+    return lines
+
+
+def render() -> str:
+    from ganbench.component import Component
+    lines = ["# Component API reference", "",
+             "<!-- Generated from the contract classes by `python -m ganbench.api_reference > docs/api.md`; "
+             "edit their docstrings, not this file. -->", "",
+             "Every component subclasses the base class of its kind and sets three class attributes: "
+             "`name` (kebab-case, unique in its kind), `description` (one sentence) and `Options` (a "
+             "dataclass; users set its fields with `--arch-opt KEY=VALUE` and the like, and unknown keys "
+             "are refused). An instance gets its built options as `self.options`. "
+             f"{markdown(inspect.getdoc(Component))}", "",
+             "Register components with the hooks of [hooks.md](hooks.md); check them with the contract "
+             "checks of `ganbench.testing` ([plugins.md](plugins.md)).", ""]
+    for kind, base, helpers in SECTIONS:
+        lines += [f"## {kind}", ""]
+        lines += describe_class(load(base), "### Base class")
+        for helper in helpers:
+            lines += describe_class(load(helper), "###")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def undocumented() -> list[str]:
+    """Methods of the contract classes without a docstring: the reference would be silent on them."""
+    missing = []
+    for _, base, helpers in SECTIONS:
+        for path in (base, *helpers):
+            cls = load(path)
+            missing += [f"{cls.__name__}.{name}" for name, value in own_methods(cls) if not method_docstring(value)]
+    return missing
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(render(), end="")
