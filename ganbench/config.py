@@ -80,6 +80,11 @@ class RunConfig:
     eval_samples: int = 2000  # generated samples per evaluation
     init_from: str | None = None  # a run directory whose weights start this run
     results_dir: str = "runs"
+    control: str | None = None  # a reference generator evaluated untrained (ganbench controls); None: a GAN
+
+    # What a control run is: its data, its resolution and its sampling seed (the evaluation settings
+    # stay out of its id, as they do for a trained run).
+    CONTROL_IDENTITY = ("control", "dataset", "resolution", "seed")
 
     SCHEMA_VERSION = 2  # 2: options resolved (typed, defaults filled in); 1: options as the user typed them
 
@@ -153,8 +158,11 @@ class RunConfig:
         return cls(**values)
 
     def identity(self) -> dict[str, Any]:
-        """The fields that define what is trained."""
+        """The fields that define what is trained (for a control: what is sampled)."""
         data = self.to_dict()
+        if self.control is not None:
+            return {name: data[name] for name in self.CONTROL_IDENTITY}
+        data.pop("control")  # absent rather than None, so trained runs keep the ids they had
         for name in self.NOT_IN_ID:
             data.pop(name, None)
         return data
@@ -190,8 +198,14 @@ class RunConfig:
     @property
     def label(self) -> str:
         """The components by name (``dcgan-bce-digits-none``): the readable start of the run id."""
+        if self.control is not None:
+            return f"control-{self.control}-{self.dataset.name}"
         stabilizers = "+".join(choice.name for choice in self.stabilizers) or "none"
         return f"{self.arch.name}-{self.loss.name}-{self.dataset.name}-{stabilizers}"
+
+    def control_key(self) -> str:
+        """What the controls beside this run depend on: its data and resolution."""
+        return json.dumps([self.dataset.to_dict(), self.resolution, self.data_root], sort_keys=True, default=str)
 
     def components(self) -> dict[str, Choice]:
         """field or stabilizer name -> choice: ``arch``, ``loss``, ``dataset`` and each stabilizer."""

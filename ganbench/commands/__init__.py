@@ -11,6 +11,7 @@ COMMAND_MODULES: dict[str, str] = {
     "plot": "ganbench.commands.plot",
     "sample": "ganbench.commands.sample",
     "eval": "ganbench.commands.eval",
+    "controls": "ganbench.commands.controls",
     "list": "ganbench.commands.list",
     "plugins": "ganbench.commands.plugins",
 }

@@ -67,6 +67,7 @@ class GroupSummary:
     metrics: dict[str, MetricSummary]
     rank: int | None = None
     baseline: bool = False
+    control: str | None = None  # a control's name: shown for reference, never ranked or tested
 
     @property
     def n(self) -> int:
@@ -136,9 +137,22 @@ class Comparison:
         if self.baseline is not None:
             notes.append(self.significance_note())
         notes.append(self.budget_note())
+        if any(group.control for group in self.groups):
+            notes.append(self.controls_note())
         if any(group.diverged for group in self.groups):
             notes.append("Diverged runs count in n and in the diverged column; they have no metrics.")
         return notes
+
+    def controls_note(self) -> str:
+        """What the control rows are, and which metrics the noise control passes."""
+        text = ("Rows marked control: are reference generators evaluated with the same protocol, never ranked or "
+                "tested: real (real data), noise (uniform over the data's range), one-mode/one-class (a single "
+                "mode or class of real data), memorizer (the training samples themselves).")
+        fooled = noise_passes(self)
+        if fooled:
+            text += (f" Noise scores as well as or better than every trained configuration on "
+                     f"{', '.join(fooled)}: there that metric does not tell these models from noise.")
+        return text
 
     def rank_note(self) -> str:
         if not self.sort_is_default:
@@ -185,15 +199,18 @@ def compare(runs: Sequence[IndexedRun], metrics: Sequence[str] = (), where: Iter
         ranked = ", ".join(sorted(name for name, direction in directions.items() if direction)) or "none"
         raise ConfigError(f"--sort {sort!r} declares no better direction, so it cannot rank the table; "
                           f"show it with --metric and sort by one of: {ranked}.")
-    groups = summarise_groups(runs, chosen, directions)
+    everything = summarise_groups(runs, chosen, directions)
+    groups = [group for group in everything if group.control is None]
+    controls = sorted((group for group in everything if group.control is not None), key=control_order)
     sort_metric, headline = (sort, False) if sort else default_sort_metric(chosen, directions)
     rank_and_mark_best(groups, chosen, directions)
-    base = find_baseline(groups, baseline) if baseline else None
+    base = find_baseline(groups, controls, baseline) if baseline else None
     tests = untested = 0
     if base is not None:
         tested = [name for name in chosen if directions.get(name)]  # undirected metrics are shown, not starred
-        tests, untested = test_against_baseline(groups, base, tested, correction)
-    ordered = sort_groups(groups, sort_metric, directions)
+        compared = groups + ([base] if base.control else [])
+        tests, untested = test_against_baseline(compared, base, tested, correction)
+    ordered = sort_groups(groups, sort_metric, directions) + controls
     for group in ordered:
         group.rank = group.metrics[sort_metric].rank if sort_metric in group.metrics else None
     return Comparison(ordered, chosen, {name: directions[name] for name in chosen}, sort_metric, base,
@@ -218,13 +235,34 @@ def compare_results(results_dir: Path | str, metrics: Sequence[str] = (), where:
 # Filters ---------------------------------------------------------------------------------------------
 
 def filter_runs(runs: Sequence[IndexedRun], where: Iterable[str]) -> list[IndexedRun]:
-    """Keep the runs that meet every condition of ``--where`` (see ganbench.results.conditions)."""
+    """Keep the runs that meet every condition of ``--where`` (see ganbench.results.conditions).
+
+    A control has no architecture, loss or stabilizer: conditions on those leave it in the table, so
+    that the runs they select keep their controls; conditions on the data apply to it."""
     conditions = parse_conditions(where, "--where")
     for condition in conditions:
         if runs and all(run_value(run, condition.key) is MISSING for run in runs):
             raise ConfigError(f"--where {condition.key!r} is not a run setting; valid keys: "
                               f"{', '.join(valid_keys(runs))}.")
-    return [run for run in runs if all(holds(run_value(run, condition.key), condition) for condition in conditions)]
+
+    def kept(run: IndexedRun) -> bool:
+        applying = [condition for condition in conditions if not run.control or applies_to_controls(condition.key)]
+        return all(holds(run_value(run, condition.key), condition) for condition in applying)
+
+    return [run for run in runs if kept(run)]
+
+
+CONTROL_KEYS = ("dataset", "resolution", "seed", "status", "run_id", "group", "control", "kind")
+
+
+def applies_to_controls(key: str) -> bool:
+    return key in CONTROL_KEYS or key.startswith("dataset.")
+
+
+def control_order(group: GroupSummary) -> tuple[int, str]:
+    from ganbench.controls import CONTROLS
+    name = group.control or ""
+    return (CONTROLS.index(name) if name in CONTROLS else len(CONTROLS), group.describe())
 
 
 def run_value(run: IndexedRun, key: str) -> Any:
@@ -233,6 +271,10 @@ def run_value(run: IndexedRun, key: str) -> Any:
         return getattr(run, key)
     if key == "group":
         return run.grp
+    if key == "control":
+        return run.control if run.control else MISSING
+    if key == "kind":
+        return "control" if run.control else "run"
     config = run.run_config
     if key == "init_from" and config.init_from:
         return source_label(config.init_from)  # what the table shows, the same for every seed
@@ -242,7 +284,7 @@ def run_value(run: IndexedRun, key: str) -> Any:
 
 
 def valid_keys(runs: Sequence[IndexedRun]) -> list[str]:
-    keys = {*RUN_KEYS, "group", *COMPONENT_KEYS}
+    keys = {*RUN_KEYS, "group", "kind", *COMPONENT_KEYS} | ({"control"} if any(run.control for run in runs) else set())
     for run in runs:
         keys.update(run.run_config.flat_settings())
     return sorted(keys)
@@ -282,7 +324,8 @@ def summarise_groups(runs: Sequence[IndexedRun], metrics: Sequence[str],
         label = {key: str(getattr(members[0], key)) for key in LABEL_KEYS}
         summaries = {name: summarise(name, directions.get(name), [run.metrics[name] for run in members
                                                                    if name in run.metrics]) for name in metrics}
-        groups.append(GroupSummary(group, label, settings[group], sorted(members, key=lambda r: r.seed), summaries))
+        groups.append(GroupSummary(group, label, settings[group], sorted(members, key=lambda r: r.seed), summaries,
+                                   control=members[0].control))
     return groups
 
 
@@ -320,13 +363,16 @@ def _is_better(a: float, b: float, direction: str) -> bool:
     return a < b if direction == "lower" else a > b
 
 
-def find_baseline(groups: Sequence[GroupSummary], description: str) -> GroupSummary:
-    """The one group that meets ``--baseline``'s conditions (``arch=dcgan,stabilizers=none``)."""
+def find_baseline(groups: Sequence[GroupSummary], controls: Sequence[GroupSummary], description: str) -> GroupSummary:
+    """The one group that meets ``--baseline``'s conditions (``arch=dcgan,stabilizers=none``); a control
+    only when the conditions name one (``control=real``)."""
     conditions = parse_conditions([description], "--baseline")
-    matches = [group for group in groups
+    asks_for_control = any(condition.key in ("control", "kind") for condition in conditions)
+    candidates = [*groups, *controls] if asks_for_control else groups
+    matches = [group for group in candidates
                if all(holds(run_value(group.runs[0], condition.key), condition) for condition in conditions)]
     if len(matches) != 1:
-        choices = "; ".join(group.describe() for group in groups)
+        choices = "; ".join(group.describe() for group in candidates)
         found = "no configuration" if not matches else f"{len(matches)} configurations"
         raise ConfigError(f"--baseline {description!r} matches {found}, not one; the configurations are: {choices}.")
     matches[0].baseline = True
@@ -408,3 +454,20 @@ def source_label(init_from: str) -> str:
 def _mean_or_none(values: Iterable[float | None]) -> float | None:
     present = [value for value in values if value is not None]
     return sum(present) / len(present) if present else None
+
+
+def noise_passes(comparison: Comparison) -> list[str]:
+    """The directed metrics on which the noise control is at least as good as every trained group."""
+    noise = next((group for group in comparison.groups if group.control == "noise"), None)
+    trained = [group for group in comparison.groups if group.control is None]
+    if noise is None or not trained:
+        return []
+    fooled = []
+    for name, direction in comparison.directions.items():
+        theirs = noise.metrics.get(name)
+        ours = [group.metrics[name].mean for group in trained if name in group.metrics and group.metrics[name].n]
+        if direction not in ("lower", "higher") or theirs is None or not theirs.n or not ours:
+            continue
+        if all(not _is_better(mean, theirs.mean, direction) for mean in ours):
+            fooled.append(name)
+    return fooled

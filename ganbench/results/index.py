@@ -6,7 +6,7 @@ processes that finish runs at the same moment each add their row without losing 
 
 ```
 runs(run_id, path, grp, status, arch, loss, dataset, stabilizers, seed, steps, budget_steps,
-     budget_images, images_seen, wall_time_s, img_per_s, config_json, result_mtime_ns)
+     budget_images, images_seen, wall_time_s, img_per_s, control, config_json, result_mtime_ns)
 metrics(run_id, name, value, direction)   direction: lower, higher, or NULL for a logged scalar
 ```
 """
@@ -28,16 +28,16 @@ from ganbench.results.result import RunResult
 from ganbench.results.run_dir import RunDir, read_json
 
 INDEX_NAME = "index.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the control column
 BUSY_TIMEOUT_MS = 60_000
 FINAL_PREFIX = "final."  # the last logged scalars, indexed as metrics without a direction
 RUN_COLUMNS = ("run_id", "path", "grp", "status", "arch", "loss", "dataset", "stabilizers", "seed", "steps",
-               "budget_steps", "budget_images", "images_seen", "wall_time_s", "img_per_s", "config_json",
+               "budget_steps", "budget_images", "images_seen", "wall_time_s", "img_per_s", "control", "config_json",
                "result_mtime_ns")
 SCHEMA = (
     "CREATE TABLE runs (run_id TEXT PRIMARY KEY, path TEXT NOT NULL, grp TEXT NOT NULL, status TEXT NOT NULL, "
     "arch TEXT, loss TEXT, dataset TEXT, stabilizers TEXT, seed INTEGER, steps INTEGER, budget_steps INTEGER, "
-    "budget_images INTEGER, images_seen INTEGER, wall_time_s REAL, img_per_s REAL, config_json TEXT, "
+    "budget_images INTEGER, images_seen INTEGER, wall_time_s REAL, img_per_s REAL, control TEXT, config_json TEXT, "
     "result_mtime_ns INTEGER)",
     "CREATE TABLE metrics (run_id TEXT NOT NULL, name TEXT NOT NULL, value REAL, direction TEXT, "
     "PRIMARY KEY (run_id, name))",
@@ -65,6 +65,7 @@ class IndexedRun:
     images_seen: int | None
     wall_time_s: float | None
     img_per_s: float | None
+    control: str | None  # the control's name, None for a trained run
     config: dict[str, Any]  # config.json as stored
     metrics: dict[str, float]
     directions: dict[str, str | None]
@@ -215,7 +216,8 @@ def _run_row(run_path: Path, result: RunResult, config: dict[str, Any], mtime: i
         "seed": int(result.seed), "steps": int(result.steps),
         "budget_steps": budget.get("steps"), "budget_images": budget.get("images"),
         "images_seen": result.images_seen, "wall_time_s": _number(result.wall_time_s),
-        "img_per_s": _number(result.img_per_s), "config_json": json.dumps(config, sort_keys=True),
+        "img_per_s": _number(result.img_per_s), "control": result.control,
+        "config_json": json.dumps(config, sort_keys=True),
         "result_mtime_ns": mtime,
     }
 

@@ -77,6 +77,7 @@ class RunResult:
     optimizer: dict[str, Any] = dataclasses.field(default_factory=dict)
     environment: dict[str, Any] = dataclasses.field(default_factory=dict)
     reevaluations: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # ganbench eval
+    control: str | None = None  # a control's name (ganbench.controls); None for a trained run
     schema_version: int = RESULT_SCHEMA_VERSION
 
     @property
@@ -87,8 +88,9 @@ class RunResult:
         data = dataclasses.asdict(self)
         data["status"] = self.status.value
         data["schema_version"] = RESULT_SCHEMA_VERSION  # written now, so in the current form
-        if not self.reevaluations:
-            data.pop("reevaluations")
+        for optional in ("reevaluations", "control"):
+            if not data[optional]:
+                data.pop(optional)
         return data
 
     @classmethod

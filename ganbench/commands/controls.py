@@ -1,0 +1,59 @@
+"""``ganbench controls``: evaluate reference generators (real data, noise, one mode or class, a
+memorizer) with the runs' protocol, so that every table shows what its metrics say about them."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from rich.console import Console
+
+
+@click.command(name="controls")
+@click.argument("results_dir", required=False, type=click.Path(file_okay=False))
+@click.option("--dataset", default="digits", show_default=True, help="Dataset whose controls to evaluate.")
+@click.option("--data-opt", multiple=True, metavar="KEY=VALUE", help="Dataset option, repeatable.")
+@click.option("--data-root", default=None, help="Folder with the files of a file-based dataset.")
+@click.option("--resolution", default="32", show_default=True, help="Image side in pixels (as the runs).")
+@click.option("--control", "names", multiple=True, metavar="NAME",
+              help="real, noise, one-mode, one-class or memorizer, repeatable (default: every one that applies).")
+@click.option("--evaluator", "evaluators", multiple=True, metavar="NAME",
+              help="Evaluator, repeatable (default: every one that applies, as for runs).")
+@click.option("--eval-opt", multiple=True, metavar="NAME.KEY=VALUE", help="Evaluator option.")
+@click.option("--eval-samples", default="2000", show_default=True, help="Generated samples per evaluation.")
+@click.option("--seeds", default="1", show_default=True, metavar="N", help="Sampling seeds 0..N-1 of each control.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
+def controls(results_dir: str | None, dataset: str, data_opt: tuple[str, ...], data_root: str | None,
+             resolution: str, names: tuple[str, ...], evaluators: tuple[str, ...], eval_opt: tuple[str, ...],
+             eval_samples: str, seeds: str, device: str) -> None:
+    """Evaluate the controls of a dataset into RESULTS_DIR (default: runs), as runs compare shows as marked rows."""
+    from ganbench.config import Choice, RunConfig, parse_named_options, resolve_config
+    from ganbench.controls import CONTROLS
+    from ganbench.engine.control_run import control_config, prepare_data_only, run_control
+    from ganbench.controls import controls_for
+    from ganbench.errors import ConfigError
+    from ganbench.options import coerce, parse_assignments
+    from ganbench import plugins
+
+    for name in names:
+        if name not in CONTROLS:
+            raise ConfigError(f"unknown control {name!r}; choose from {', '.join(CONTROLS)}.")
+    eval_options = parse_named_options(eval_opt, "--eval-opt", list(evaluators), "evaluator")
+    base = resolve_config({
+        "dataset": Choice(dataset, parse_assignments(data_opt, "--data-opt")).to_dict(), "data_root": data_root,
+        "resolution": resolution, "eval_samples": eval_samples, "device": device,
+        "evaluators": [{"name": name, "options": eval_options.get(name, {})} for name in evaluators] or None,
+        "results_dir": results_dir or os.environ.get("GANBENCH_RESULTS", "runs")})
+    chosen = list(names) or controls_for(prepare_data_only(base, plugins.registry()))
+    console = Console()
+    for seed in range(coerce(seeds, int, "--seeds")):
+        for name in chosen:
+            report = run_control(control_config(name, {**base.to_dict(), "seed": seed}))
+            headline = ", ".join(f"{metric}={value:.4g}" for metric, value in list(report.result.metrics.items())[:3])
+            state = "already evaluated" if report.skipped else "evaluated"
+            console.print(f"{report.path.name}: {state}; {headline}")
+    console.print(f"Next: ganbench compare {base.results_dir}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(controls)

@@ -1,0 +1,131 @@
+"""Run a control: build its reference generator, evaluate it with the runs' own evaluation code,
+and write a run directory (config.json, result.json) that compare reads like any other."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganbench import plugins
+from ganbench.config import Choice, RunConfig, resolve_config
+from ganbench.controls import CONTROLS, build_control, controls_for
+from ganbench.data.source import DataSource
+from ganbench.data.spec import DataSpec
+from ganbench.engine.device import resolve_device
+from ganbench.engine.environment import describe_environment
+from ganbench.engine.evaluation import evaluate
+from ganbench.engine.run import RunReport
+from ganbench.engine.setup import choose_evaluators, load_data
+from ganbench.errors import ConfigError, Incompatible
+from ganbench.evaluator import Evaluator
+from ganbench.results.atomic import write_json
+from ganbench.results.result import RunResult, RunStatus
+from ganbench.results.run_dir import RunDir
+
+
+@dataclasses.dataclass
+class ControlSetup:
+    """What the evaluation code reads from a run's set-up, for a generator that was never trained."""
+
+    config: RunConfig
+    device: torch.device
+    spec: DataSpec
+    source: DataSource
+    evaluators: list[Evaluator]
+    generator: torch.nn.Module
+    discriminator: None = None  # a control has none: evaluators of D (the linear probe) say so
+    conditional: bool = False
+    latent: Any = None
+
+    def sampling_generator(self) -> torch.nn.Module:
+        return self.generator
+
+
+def control_config(name: str, base: RunConfig | dict[str, Any]) -> RunConfig:
+    """The resolved config of control ``name`` evaluated like ``base`` (its data, resolution, seed,
+    evaluators and sample count)."""
+    data = base.to_dict() if isinstance(base, RunConfig) else dict(base)
+    keep = ("dataset", "resolution", "seed", "evaluators", "eval_samples", "data_root", "download", "device",
+            "results_dir")
+    return resolve_config({**{key: data[key] for key in keep if key in data}, "control": name})
+
+
+def prepare_control(config: RunConfig, registry=None) -> ControlSetup:
+    """Validate and build everything; raises a GanbenchError and writes no file."""
+    if config.control not in CONTROLS:
+        raise ConfigError(f"unknown control {config.control!r}; choose from {', '.join(CONTROLS)}.")
+    registry = registry or plugins.registry()
+    dataset = registry.create("dataset", config.dataset.name, config.dataset.options)
+    device = resolve_device(config.device)
+    source = load_data(dataset, config, device)
+    if config.control not in controls_for(source):
+        raise Incompatible(f"control {config.control!r} does not apply to dataset {config.dataset.name!r}; "
+                           f"its controls are {', '.join(controls_for(source))}.")
+    evaluators = choose_evaluators(registry, config.evaluators, source.spec)
+    generator = build_control(config.control, source, held_out_draws(registry, config, device), config.seed)
+    return ControlSetup(config, device, source.spec, source, evaluators, generator)
+
+
+def held_out_draws(registry, config: RunConfig, device: torch.device) -> torch.Tensor | None:
+    """Fresh samples of the same distribution, for data sets that draw theirs from a ``data_seed``
+    (the mixtures): the training set's seed plus one gives samples the runs never saw."""
+    if config.control != "real" or "data_seed" not in config.dataset.options:
+        return None
+    options = {**config.dataset.options, "data_seed": int(config.dataset.options["data_seed"]) + 1}
+    dataset = registry.create("dataset", config.dataset.name, options)
+    held_out = dataclasses.replace(config, dataset=Choice(config.dataset.name, options))
+    return load_data(dataset, held_out, device).all_data()[0].float()
+
+
+def run_control(config: RunConfig, registry=None) -> RunReport:
+    """Evaluate control ``config.control`` into ``results_dir/run_id``; one that finished is returned."""
+    config = resolve_config(config, registry)
+    setup = prepare_control(config, registry)
+    run_dir = RunDir(Path(config.results_dir) / config.run_id)
+    existing = run_dir.read_result()
+    if existing is not None and existing.ended:
+        return RunReport(run_dir.path, existing, skipped=True)
+    if run_dir.path.exists():
+        shutil.rmtree(run_dir.path)  # an evaluation that was cut off: nothing in it to keep
+    run_dir.path.mkdir(parents=True)
+    write_json(run_dir.config, {**config.to_json(), "group": config.config_hash(include_seed=False)})
+    started = time.perf_counter()
+    evaluation = evaluate(setup, run_dir.path, [])
+    result = RunResult(
+        run_id=config.run_id, group=config.config_hash(include_seed=False), status=RunStatus.FINISHED,
+        arch=f"control:{config.control}", loss="-", dataset=config.dataset.name, stabilizers=["-"],
+        seed=config.seed, steps=0, budget={"steps": 0, "images": 0}, images_seen=0,
+        wall_time_s=round(time.perf_counter() - started, 3), metrics=evaluation.metrics,
+        directions=evaluation.directions, protocol=evaluation.protocol, eval_time_s=round(evaluation.seconds, 3),
+        environment=describe_environment(setup.device, "fp32"), control=config.control)
+    run_dir.write_result(result)
+    from ganbench.results import index
+    index.upsert_run(run_dir.path)
+    return RunReport(run_dir.path, result)
+
+
+def controls_beside(configs: list[RunConfig], registry=None) -> list[RunConfig]:
+    """The controls of a sweep: every control that applies to each of its data sets, for each seed, with
+    the evaluation settings of the runs on that data (one control run per distinct id)."""
+    registry = registry or plugins.registry()
+    planned: dict[str, RunConfig] = {}
+    applicable: dict[str, list[str]] = {}
+    for config in configs:
+        key = config.control_key()
+        if key not in applicable:
+            source = prepare_data_only(config, registry)
+            applicable[key] = controls_for(source)
+        for name in applicable[key]:
+            control = control_config(name, config)
+            planned.setdefault(control.run_id, control)
+    return list(planned.values())
+
+
+def prepare_data_only(config: RunConfig, registry) -> DataSource:
+    dataset = registry.create("dataset", config.dataset.name, config.dataset.options)
+    return load_data(dataset, config, resolve_device(config.device))
