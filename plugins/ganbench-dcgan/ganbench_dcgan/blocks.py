@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Literal
 
+import torch
 from torch import nn
 
 from ganbench.data.spec import DataSpec
@@ -110,7 +111,7 @@ def resolve_d_norm(architecture: str, choice: str, batch_norm_allowed: bool) -> 
         return "batch" if batch_norm_allowed else "layer"
     if choice == "batch" and not batch_norm_allowed:
         raise Incompatible(f"architecture {architecture!r} cannot use d_norm=batch with this loss: batch norm in "
-                           f"the critic breaks the per-sample gradient penalty; use d_norm=layer (or instance or none).")
+                           "the critic breaks the per-sample gradient penalty; use d_norm=layer (or instance or none).")
     return choice
 
 
@@ -174,6 +175,21 @@ def down_block(in_channels: int, out_channels: int, norm: str) -> nn.Sequential:
 def discriminator_blocks(widths: list[int], norm: str) -> nn.Sequential:
     """Hidden maps of ``widths`` (fine to coarse) -> the 4x4 map: one halving block per step."""
     return nn.Sequential(*(down_block(w_in, w_out, norm) for w_in, w_out in zip(widths, widths[1:])))
+
+
+class DownsamplingTrunk(nn.Module):
+    """The discriminator up to its 4x4 features: ``from_image``, then the halving ``blocks``.
+    ``widths`` are fine to coarse; the head is the architecture's (one logit, class logits ...)."""
+
+    def __init__(self, in_channels: int, widths: list[int], norm: str, wide_kernel: bool = False) -> None:
+        super().__init__()
+        self.from_image = from_image_block(in_channels, widths[0], wide_kernel)
+        self.blocks = discriminator_blocks(widths, norm)
+        self.out_channels = widths[-1]
+        self.apply(init_as_in_dcgan)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.blocks(self.from_image(x))
 
 
 def logit_layer(in_channels: int, outputs: int = 1) -> nn.Conv2d:

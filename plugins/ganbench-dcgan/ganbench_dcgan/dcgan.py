@@ -4,7 +4,7 @@ Convolutional Generative Adversarial Networks", ICLR 2016.
 The generator and discriminator, put together from the paper's building blocks in
 ``ganbench_dcgan.blocks`` (which lists the paper's guidelines they follow): the generator is
 ``blocks`` (a 4x4 projection of z, then doubling transposed convolutions) and ``to_image``; the
-discriminator is ``from_image``, ``blocks`` (halving convolutions down to 4x4) and ``to_logit``.
+discriminator is ``body`` (``from_image``, then halving convolutions down to 4x4) and ``to_logit``.
 Other architectures build on the same blocks and the same names: ``msg`` is these two nets plus
 multi-scale links.
 """
@@ -19,9 +19,9 @@ import torch
 from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator
 from ganbench.data.spec import DataSpec
 from ganbench.errors import Incompatible
-from ganbench_dcgan.blocks import (SMALLEST_SIDE, DNorm, check_square_power_of_two, discriminator_blocks,
-                                   from_image_block, generator_blocks, hidden_widths, init_as_in_dcgan, logit_layer,
-                                   require_widths, resolve_d_norm, to_image_layer)
+from ganbench_dcgan.blocks import (SMALLEST_SIDE, DNorm, DownsamplingTrunk, check_square_power_of_two,
+                                   generator_blocks, hidden_widths, init_as_in_dcgan, logit_layer, require_widths,
+                                   resolve_d_norm, to_image_layer)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,23 +62,21 @@ class DCGANGenerator(Generator):
 
 
 class DCGANDiscriminator(Discriminator):
-    """Image -> ``from_image`` -> halving strided convolutions (``blocks``) -> 4x4 features -> neck
+    """Image -> ``body`` (``from_image``, then halving strided convolutions) -> 4x4 features -> neck
     -> ``to_logit``, a 4x4 convolution to one logit."""
 
     def __init__(self, request: BuildRequest, options: DCGANOptions, norm: str) -> None:
         super().__init__(request.neck)
         spec = request.spec
         widths = hidden_widths(spec.resolution, options.base_channels, options.max_channels)[::-1]
-        self.from_image = from_image_block(spec.channels, widths[0], options.wide_kernel)
-        self.blocks = discriminator_blocks(widths, norm)
+        self.body = DownsamplingTrunk(spec.channels, widths, norm, options.wide_kernel)
         # The neck may add channels (minibatch-std), so the head is sized by it.
-        self.to_logit = logit_layer(self.neck.out_channels(widths[-1]))
+        self.to_logit = logit_layer(self.neck.out_channels(self.body.out_channels))
         # Only our own layers: the neck belongs to the stabilizers that made it.
-        for part in (self.from_image, self.blocks, self.to_logit):
-            part.apply(init_as_in_dcgan)
+        self.to_logit.apply(init_as_in_dcgan)
 
     def features(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-        return self.blocks(self.from_image(x))
+        return self.body(x)
 
     def head(self, h: torch.Tensor, y: torch.Tensor | None) -> DOutput:
         return DOutput(self.to_logit(h).flatten())
