@@ -44,8 +44,8 @@ from torch import nn
 from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator
 from ganbench.data.spec import DataSpec
 from ganbench.errors import Incompatible
-from ganbench_dcgan.blocks import (SMALLEST_SIDE, DNorm, check_square_power_of_two, init_as_in_dcgan, logit_layer,
-                                   require_widths, resolve_d_norm)
+from ganbench_dcgan.blocks import (SMALLEST_SIDE, DNorm, check_square_power_of_two, init_as_in_dcgan, require_widths,
+                                   resolve_d_norm)
 from ganbench_dcgan.dcgan import DCGANDiscriminator, DCGANGenerator, DCGANOptions
 from ganbench_msg.pyramid import image_pyramid, require_pyramid
 
