@@ -372,7 +372,9 @@ def check_architecture(cls: type, specs: Sequence[DataSpec] | None = None, losse
     coarse to fine, whose last image has it); D gives one logit per sample for G(z) and for
     ``prepare_real`` of a real batch, which must have the structure of G(z); D keeps and uses a
     neck that adds a channel; and a ``steps``-step training run finishes with each loss in
-    ``losses``. ``options`` are the architecture's options (e.g. ``base_channels=8``)."""
+    ``losses`` that the architecture accepts: it may refuse a loss with a sentence (Incompatible,
+    e.g. batch norm in a critic under a gradient penalty), but must accept at least one per spec.
+    ``options`` are the architecture's options (e.g. ``base_channels=8``)."""
     check_component_basics(cls, "architecture")
     architecture = instance_of(cls, options)
     specs = DEFAULT_SPECS if specs is None else specs
@@ -385,9 +387,15 @@ def check_architecture(cls: type, specs: Sequence[DataSpec] | None = None, losse
                 torch.manual_seed(0)
                 check_shapes(architecture, spec)
                 check_neck(architecture, spec)
+            trained = 0
             for loss in losses:
-                train_briefly(TinyRun(arch=Choice(cls.name, dict(options)), loss=Choice(loss),
-                                      dataset=data_choice(spec), steps=steps, resolution=spec_resolution(spec)))
+                tiny = TinyRun(arch=Choice(cls.name, dict(options)), loss=Choice(loss), dataset=data_choice(spec),
+                               steps=steps, resolution=spec_resolution(spec))
+                if not refused_before_training(tiny):
+                    train_briefly(tiny)
+                    trained += 1
+            assert trained or not losses, (f"architecture {cls.name!r} refused every loss it was checked with on "
+                                           f"{spec.kind} data of shape {spec.shape}; pass losses it serves.")
 
 
 def accepts(architecture: Architecture, spec: DataSpec) -> bool:
@@ -551,7 +559,7 @@ def check_stabilizer(cls: type, steps: int = 3, losses: Sequence[str] = ("bce",)
         for spec, loss in itertools.product(specs, losses):
             tiny = TinyRun(arch=Choice(ContractNet.name), loss=Choice(loss), dataset=data_choice(spec),
                            stabilizers=[Choice(name, dict(options))], steps=steps, resolution=spec_resolution(spec))
-            if refused_by_the_stabilizer(tiny):
+            if refused_before_training(tiny):
                 continue
             train_briefly(tiny)
             if others:
@@ -560,7 +568,7 @@ def check_stabilizer(cls: type, steps: int = 3, losses: Sequence[str] = ("bce",)
     assert trained, f"stabilizer {name!r} refused every combination it was checked with; pass specs or losses it serves."
 
 
-def refused_by_the_stabilizer(tiny: TinyRun) -> bool:
+def refused_before_training(tiny: TinyRun) -> bool:
     """Whether building the run raises Incompatible (checked to be one sentence)."""
     from ganbench.engine.setup import prepare
     config = RunConfig(arch=tiny.arch, loss=tiny.loss, dataset=tiny.dataset, stabilizers=tiny.stabilizers,

@@ -48,6 +48,14 @@ def test_a_stabilizer_may_refuse_some_combinations_with_a_sentence():
     testing.check_stabilizer(component("stabilizer", "label-smoothing"), losses=("bce", "hinge"), partners=())
 
 
+def test_an_architecture_may_refuse_a_loss_with_a_sentence_but_not_every_loss():
+    # dcgan with batch norm in its critic refuses wgan-gp (a per-sample penalty), and still passes on bce.
+    dcgan, images = component("architecture", "dcgan"), [testing.DEFAULT_SPECS[0]]
+    testing.check_architecture(dcgan, specs=images, losses=("bce", "wgan-gp"), base_channels=4, d_norm="batch")
+    with pytest.raises(AssertionError, match="refused every loss"):
+        testing.check_architecture(dcgan, specs=images, losses=("wgan-gp",), base_channels=4, d_norm="batch")
+
+
 def test_the_none_baseline_passes_alone():
     testing.check_stabilizer(component("stabilizer", "none"), partners=())
 

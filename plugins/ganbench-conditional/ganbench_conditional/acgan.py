@@ -15,11 +15,10 @@ stabilizer (``--stabilizer dropout``), inserted in the neck before both heads.
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from ganbench.architecture import BuildRequest, Discriminator, DOutput
-from ganbench_conditional.conv_stack import (SMALLEST_SIDE, ConvOptions, LabelledConvArchitecture, downsampling_body,
-                                             init_as_in_dcgan)
+from ganbench_conditional.conv_stack import ConvOptions, LabelledConvArchitecture
+from ganbench_dcgan.blocks import DownsamplingTrunk, init_as_in_dcgan, logit_layer
 
 
 class ACGANDiscriminator(Discriminator):
@@ -28,13 +27,13 @@ class ACGANDiscriminator(Discriminator):
     def __init__(self, request: BuildRequest, options: ConvOptions, norm: str) -> None:
         super().__init__(request.neck)
         spec = request.spec
-        self.body, width = downsampling_body(spec.channels, spec.resolution, options, norm)
+        self.body = DownsamplingTrunk(spec.channels, options.widths(spec.resolution)[::-1], norm)
         # The neck may add channels (minibatch-std), so both heads are sized by it.
-        head_width = self.neck.out_channels(width)
-        self.to_logit = nn.Conv2d(head_width, 1, kernel_size=SMALLEST_SIDE)
-        self.to_class_logits = nn.Conv2d(head_width, spec.num_classes, kernel_size=SMALLEST_SIDE)
+        head_width = self.neck.out_channels(self.body.out_channels)
+        self.to_logit = logit_layer(head_width)
+        self.to_class_logits = logit_layer(head_width, spec.num_classes)
         # Only our own layers: the neck belongs to the stabilizers that made it.
-        for part in (self.body, self.to_logit, self.to_class_logits):
+        for part in (self.to_logit, self.to_class_logits):
             part.apply(init_as_in_dcgan)
 
     def features(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:

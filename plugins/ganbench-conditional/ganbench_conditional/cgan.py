@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from ganbench.architecture import BuildRequest, Discriminator, DOutput
-from ganbench_conditional.conv_stack import (SMALLEST_SIDE, ConvOptions, LabelledConvArchitecture, downsampling_body,
-                                             init_as_in_dcgan, require_labels)
+from ganbench_conditional.conv_stack import ConvOptions, LabelledConvArchitecture, require_labels
+from ganbench_dcgan.blocks import DownsamplingTrunk, init_as_in_dcgan, logit_layer
 
 
 class CGANDiscriminator(Discriminator):
@@ -28,11 +28,11 @@ class CGANDiscriminator(Discriminator):
         super().__init__(request.neck)
         spec = request.spec
         self.embedding = nn.Embedding(spec.num_classes, options.embedding_dim)
-        self.body, width = downsampling_body(spec.channels + options.embedding_dim, spec.resolution, options, norm)
+        widths = options.widths(spec.resolution)[::-1]
+        self.body = DownsamplingTrunk(spec.channels + options.embedding_dim, widths, norm)
         # The neck may add channels (minibatch-std), so the head is sized by it.
-        self.to_logit = nn.Conv2d(self.neck.out_channels(width), 1, kernel_size=SMALLEST_SIDE)
+        self.to_logit = logit_layer(self.neck.out_channels(self.body.out_channels))
         # Only our own layers: the neck belongs to the stabilizers that made it.
-        self.body.apply(init_as_in_dcgan)
         self.to_logit.apply(init_as_in_dcgan)
 
     def features(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:

@@ -16,7 +16,8 @@ import torch
 from torch import nn
 
 from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator
-from ganbench_dcgan.dcgan import init_as_in_paper, make_activation, refuse_labels, require_positive
+from ganbench_dcgan.blocks import init_as_in_dcgan, make_activation, require_positive
+from ganbench_dcgan.dcgan import refuse_labels
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +56,7 @@ class MLPGenerator(Generator):
             nn.Tanh() if options.output == "tanh" else nn.Identity(),
             nn.Unflatten(1, spec.shape),
         )
-        self.apply(init_as_in_paper)
+        self.apply(init_as_in_dcgan)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         return self.net(z)
@@ -70,8 +71,8 @@ class MLPDiscriminator(Discriminator):
         # The neck may add features (minibatch-std), so the head is sized by it.
         self.to_logit = nn.Linear(self.neck.out_channels(options.hidden), 1)
         # Only our own layers: the neck belongs to the stabilizers that made it.
-        self.body.apply(init_as_in_paper)
-        self.to_logit.apply(init_as_in_paper)
+        self.body.apply(init_as_in_dcgan)
+        self.to_logit.apply(init_as_in_dcgan)
 
     def features(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         return self.body(x)

@@ -1,14 +1,19 @@
 """MSG-GAN: Karnewar & Wang (2020), "MSG-GAN: Multi-Scale Gradients for Generative Adversarial
 Networks", CVPR 2020 (arXiv:1903.06048), on the DCGAN backbone of Radford, Metz & Chintala (2016).
 
-Gradients from D reach every scale of G because D looks at every scale of G's output:
-- the generator is DCGAN's (a 4x4 map from z, doubled by strided transposed convolutions);
-  each hidden block also emits an image of its own side through a 1x1 "to_rgb" convolution
-  and tanh, and DCGAN's output layer emits the full-resolution image. Forward returns the
-  list coarse (4x4) to fine;
-- the discriminator is DCGAN's (strided convolutions from the image down to 4x4); it takes the
-  full-resolution image at its input, and at every smaller side it combines its feature map
-  with the image of that side before the next convolution (and, at 4x4, before the head).
+msg is dcgan plus multi-scale links, by construction: ``MSG.build`` builds ganbench-dcgan's
+generator and discriminator (same options, same order, so the same seed gives the same weights)
+and adds the links, which let gradients from D reach every scale of G because D looks at every
+scale of G's output:
+- generator: dcgan's blocks grow a 4x4 map from z by strided transposed convolutions; each
+  hidden block also emits an image of its own side through a 1x1 "to_rgb" convolution and tanh,
+  and dcgan's output layer emits the full-resolution image. Forward returns the list coarse
+  (4x4) to fine;
+- discriminator: dcgan's strided convolutions take the full-resolution image down to 4x4; at
+  every smaller side the image of that side is combined with the feature map there (phi, below)
+  before the next convolution (and, at 4x4, before the head). That convolution, which reads
+  phi's C + k channels, is written as dcgan's own convolution on the C feature channels plus a
+  link convolution on the k injected ones: the same function, with dcgan's layer left intact.
 
 The combine function (the paper's phi, section 3), with ``C`` the feature map's channels and
 ``k = round(injection * C)``:
@@ -23,8 +28,9 @@ Injection 1.0 gives the image's features as many channels as D's own (C + C); 0.
 
 The paper's minibatch standard deviation before D's head is the ``minibatch-std`` stabilizer's
 job (it inserts itself into D's neck), so it is not built in here. Widths, norms and the
-N(0, 0.02) initialisation follow DCGAN, so that ``msg`` differs from ``dcgan`` only by the
-multi-scale connections: the to_rgb convolutions and the injections.
+N(0, 0.02) initialisation are dcgan's (``ganbench_dcgan.blocks``), so that ``msg`` differs from
+``dcgan`` only by the links: ``to_rgb`` in G; ``injections``, ``injected_into_blocks`` and
+``injected_into_logit`` in D.
 """
 
 from __future__ import annotations
@@ -38,8 +44,10 @@ from torch import nn
 from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator
 from ganbench.data.spec import DataSpec
 from ganbench.errors import Incompatible
-from ganbench_msg.pyramid import (COARSEST_SIDE, check_square_power_of_two, image_pyramid, pyramid_sides,
-                                  require_pyramid)
+from ganbench_dcgan.blocks import (SMALLEST_SIDE, DNorm, check_square_power_of_two, init_as_in_dcgan, require_widths,
+                                   resolve_d_norm)
+from ganbench_dcgan.dcgan import DCGANDiscriminator, DCGANGenerator, DCGANOptions
+from ganbench_msg.pyramid import image_pyramid, require_pyramid
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,38 +59,16 @@ class MSGOptions:
     combine: Literal["cat", "lin-cat", "cat-lin"] = "cat"  # the paper's phi_simple, phi_lin_cat, phi_cat_lin
     injection: float = 1.0  # channels of the injected image's features, as a share of D's channels there
     # auto: batch norm, or layer norm when a gradient penalty needs a per-sample critic
-    d_norm: Literal["auto", "batch", "layer", "instance", "none"] = "auto"
+    d_norm: DNorm = "auto"
 
     def __post_init__(self) -> None:
-        for name in ("base_channels", "max_channels"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}.")
-        if self.max_channels < self.base_channels:
-            raise ValueError(f"max_channels ({self.max_channels}) must be at least "
-                             f"base_channels ({self.base_channels}).")
+        require_widths(self.base_channels, self.max_channels)
         if not 0 < self.injection <= 1:
             raise ValueError(f"injection must be a share of channels in (0, 1], got {self.injection}.")
 
-
-def init_as_dcgan(module: nn.Module) -> None:
-    """DCGAN's initialisation: weights from N(0, 0.02), zero biases, norm scales from N(1, 0.02)."""
-    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
-        nn.init.normal_(module.weight, 0.0, 0.02)
-        if module.bias is not None:
-            nn.init.zeros_(module.bias)
-    elif isinstance(module, (nn.BatchNorm2d, nn.GroupNorm, nn.InstanceNorm2d)) and module.weight is not None:
-        nn.init.normal_(module.weight, 1.0, 0.02)
-        nn.init.zeros_(module.bias)
-
-
-def hidden_sides(resolution: int) -> list[int]:
-    """Sides of the hidden maps, coarse to fine: 4, 8, ..., resolution // 2."""
-    return pyramid_sides(resolution)[:-1]
-
-
-def width_at(side: int, resolution: int, options: MSGOptions) -> int:
-    """DCGAN's widths: ``base_channels`` at half the resolution, doubling as the side halves, capped."""
-    return min(options.base_channels * resolution // (2 * side), options.max_channels)
+    def trunk(self, norm: str) -> DCGANOptions:
+        """The dcgan these options extend: same widths, the resolved norm, dcgan's other defaults."""
+        return DCGANOptions(base_channels=self.base_channels, max_channels=self.max_channels, d_norm=norm)
 
 
 def injected_channels(feature_channels: int, injection: float) -> int:
@@ -90,68 +76,49 @@ def injected_channels(feature_channels: int, injection: float) -> int:
     return max(1, round(injection * feature_channels))
 
 
-def resolve_d_norm(choice: str, batch_norm_allowed: bool) -> str:
-    """``auto`` is DCGAN's batch norm, unless the loss needs a per-sample critic."""
-    if choice == "auto":
-        return "batch" if batch_norm_allowed else "layer"
-    if choice == "batch" and not batch_norm_allowed:
-        raise Incompatible("architecture 'msg' cannot use d_norm=batch with this loss: batch norm in the critic "
-                           "breaks the per-sample gradient penalty; use d_norm=layer (or instance or none).")
-    return choice
-
-
-def discriminator_norm(name: str, channels: int) -> list[nn.Module]:
-    """The norm after a hidden discriminator layer; "layer" and "instance" are per sample."""
-    if name == "batch":
-        return [nn.BatchNorm2d(channels)]
-    if name == "layer":
-        return [nn.GroupNorm(1, channels)]  # one group: normalise over (C, H, W) of each sample
-    if name == "instance":
-        return [nn.InstanceNorm2d(channels, affine=True)]
-    return []
-
-
 class ImageInjection(nn.Module):
-    """The paper's phi: combines the image of one side with D's feature map of that side."""
+    """The paper's phi: combines the image of one side with D's feature map of that side.
+
+    Returns the two parts of phi's output, ``(injected, features)``: the channels the image
+    brings (``injected_channels`` of them) and the C feature channels. Concatenated in that
+    order they are phi's output; the discriminator keeps them apart so that dcgan's own
+    convolution reads the features and a link convolution reads the injected channels."""
 
     def __init__(self, combine: str, image_channels: int, feature_channels: int, injection: float) -> None:
         super().__init__()
         k = injected_channels(feature_channels, injection)
         self.image_features: nn.Module = nn.Identity()
         self.mix: nn.Module = nn.Identity()
+        self.injected_channels = k
         if combine == "cat-lin":
             self.mix = nn.Conv2d(image_channels + feature_channels, feature_channels + k, kernel_size=1)
-            self.out_channels = feature_channels + k
         elif combine == "lin-cat" or injection < 1:
             self.image_features = nn.Conv2d(image_channels, k, kernel_size=1)
-            self.out_channels = feature_channels + k
         else:  # plain concatenation of the raw image
-            self.out_channels = feature_channels + image_channels
+            self.injected_channels = image_channels
+        self.out_channels = feature_channels + self.injected_channels
 
-    def forward(self, image: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
-        return self.mix(torch.cat([self.image_features(image), features], dim=1))
+    def forward(self, image: torch.Tensor, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        combined = self.mix(torch.cat([self.image_features(image), features], dim=1))
+        return combined[:, :self.injected_channels], combined[:, self.injected_channels:]
 
 
 class MSGGenerator(Generator):
-    """z -> DCGAN blocks 4x4 ... R/2 (each with a to_rgb image) -> DCGAN output layer (R x R image)."""
+    """dcgan's generator (``blocks`` 4x4 ... R/2, then ``to_image``) plus a ``to_rgb`` image out of
+    every hidden block; forward returns the images coarse (4x4) to fine (R x R)."""
 
     multiscale = True
 
-    def __init__(self, request: BuildRequest, options: MSGOptions) -> None:
+    def __init__(self, trunk: DCGANGenerator, image_channels: int) -> None:
         super().__init__()
-        self.latent_dim = request.latent_dim
-        spec = request.spec
-        widths = [width_at(side, spec.resolution, options) for side in hidden_sides(spec.resolution)]
-        # The first block is DCGAN's projection of z, a 4x4 transposed convolution of a 1x1 map.
-        # No biases before batch norm: its mean subtraction would cancel them.
-        blocks = [generator_block(self.latent_dim, widths[0], kernel_size=4, stride=1, padding=0)]
-        blocks += [generator_block(w_in, w_out, kernel_size=4, stride=2, padding=1)
-                   for w_in, w_out in zip(widths, widths[1:])]
-        self.blocks = nn.ModuleList(blocks)
-        self.to_rgb = nn.ModuleList(nn.Conv2d(width, spec.channels, kernel_size=1) for width in widths)
-        # The finest image comes from DCGAN's own output layer, so G costs what DCGAN's does plus the 1x1 convs.
-        self.to_image = nn.ConvTranspose2d(widths[-1], spec.channels, kernel_size=4, stride=2, padding=1)
-        self.apply(init_as_dcgan)
+        self.latent_dim = trunk.latent_dim
+        # dcgan's layers under dcgan's names: the trunk of msg is dcgan's generator, weights and all.
+        self.blocks = trunk.blocks
+        self.to_image = trunk.to_image
+        # The links: a 1x1 convolution to an image per hidden block.
+        self.to_rgb = nn.ModuleList(nn.Conv2d(block.conv.out_channels, image_channels, kernel_size=1)
+                                    for block in self.blocks)
+        self.to_rgb.apply(init_as_in_dcgan)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> list[torch.Tensor]:
         h = z.reshape(z.shape[0], self.latent_dim, 1, 1)
@@ -163,57 +130,53 @@ class MSGGenerator(Generator):
         return images
 
 
-def generator_block(in_channels: int, out_channels: int, **geometry: int) -> nn.Sequential:
-    return nn.Sequential(nn.ConvTranspose2d(in_channels, out_channels, bias=False, **geometry),
-                         nn.BatchNorm2d(out_channels), nn.ReLU())
-
-
 class MSGDiscriminator(Discriminator):
-    """[4x4, ..., R x R images] -> DCGAN convolutions with an injection at every side -> neck -> logit."""
+    """dcgan's discriminator (``body``: ``from_image`` and halving ``blocks``; ``to_logit``) plus, at every side
+    below the full resolution, an injection of the image of that side: phi combines it with the
+    features, and a link convolution carries the injected channels into the next dcgan block
+    (or, at 4x4, into the logit)."""
 
     multiscale = True
 
-    def __init__(self, request: BuildRequest, options: MSGOptions, norm: str) -> None:
-        super().__init__(request.neck)
-        spec = request.spec
-        sides = hidden_sides(spec.resolution)[::-1]  # R/2, ..., 4: where images are injected
-        widths = [width_at(side, spec.resolution, options) for side in sides]
-        self.levels = len(sides) + 1
-        # DCGAN leaves the input layer without a norm: normalising raw pixels made training oscillate.
-        self.from_image = nn.Sequential(nn.Conv2d(spec.channels, widths[0], kernel_size=4, stride=2, padding=1),
-                                        nn.LeakyReLU(0.2))
-        self.injections = nn.ModuleList(ImageInjection(options.combine, spec.channels, width, options.injection)
+    def __init__(self, trunk: DCGANDiscriminator, image_channels: int, options: MSGOptions) -> None:
+        super().__init__(trunk.neck)
+        # dcgan's layers under dcgan's names: the trunk of msg is dcgan's discriminator, weights and all.
+        self.body = trunk.body
+        self.to_logit = trunk.to_logit
+        # The links. Widths R/2, ..., 4: the maps where images are injected.
+        widths = [self.body.from_image.conv.out_channels] + [block.conv.out_channels for block in self.body.blocks]
+        self.levels = len(widths) + 1
+        self.injections = nn.ModuleList(ImageInjection(options.combine, image_channels, width, options.injection)
                                         for width in widths)
-        self.downs = nn.ModuleList(
-            discriminator_block(injection.out_channels, w_out, norm)
-            for injection, w_out in zip(self.injections, widths[1:]))
-        # The neck may add channels (minibatch-std), so the head is sized by it.
-        self.to_logit = nn.Conv2d(self.neck.out_channels(self.injections[-1].out_channels), 1,
-                                  kernel_size=COARSEST_SIDE)
-        # Only our own layers: the neck belongs to the stabilizers that made it.
-        for part in (self.from_image, self.injections, self.downs, self.to_logit):
-            part.apply(init_as_dcgan)
+        # A convolution on [injected; features] is the sum of one on each part: dcgan's block reads
+        # the features, these read the injected channels (no bias: dcgan's conv has the one it needs).
+        self.injected_into_blocks = nn.ModuleList(
+            nn.Conv2d(injection.injected_channels, block.conv.out_channels, kernel_size=4, stride=2, padding=1,
+                      bias=False)
+            for injection, block in zip(self.injections, self.body.blocks))
+        self.injected_into_logit = nn.Conv2d(self.injections[-1].injected_channels, 1, kernel_size=SMALLEST_SIDE,
+                                             bias=False)
+        for part in (self.injections, self.injected_into_blocks, self.injected_into_logit):
+            part.apply(init_as_in_dcgan)
 
     def features(self, x: Sequence[torch.Tensor], y: torch.Tensor | None) -> torch.Tensor:
         images = require_pyramid(x, self.levels, "msg")
-        h = self.from_image(images[-1])
-        for index, injection in enumerate(self.injections):
-            h = injection(images[-2 - index], h)
-            if index < len(self.downs):
-                h = self.downs[index](h)
-        return h
+        h = self.body.from_image(images[-1])
+        for image, injection, block, injected_into_block in zip(
+                images[-2:0:-1], self.injections, self.body.blocks, self.injected_into_blocks):
+            injected, h = injection(image, h)
+            h = block.act(block.norm(block.conv(h) + injected_into_block(injected)))
+        injected, h = self.injections[-1](images[0], h)
+        # The neck sees phi's output at 4x4, as in the paper (minibatch-std over all its channels).
+        return torch.cat([injected, h], dim=1)
 
     def head(self, h: torch.Tensor, y: torch.Tensor | None) -> DOutput:
-        return DOutput(self.to_logit(h).flatten())
+        # [injected; features; channels the neck added]: dcgan's to_logit reads the last two.
+        k = self.injected_into_logit.in_channels
+        return DOutput((self.to_logit(h[:, k:]) + self.injected_into_logit(h[:, :k])).flatten())
 
     def prepare_real(self, x: torch.Tensor) -> list[torch.Tensor]:
         return image_pyramid(x)
-
-
-def discriminator_block(in_channels: int, out_channels: int, norm: str) -> nn.Sequential:
-    # A bias only without a norm: the norm's mean subtraction would cancel it.
-    return nn.Sequential(nn.Conv2d(in_channels, out_channels, kernel_size=4, stride=2, padding=1, bias=norm == "none"),
-                         *discriminator_norm(norm, out_channels), nn.LeakyReLU(0.2))
 
 
 class MSG(Architecture):
@@ -222,7 +185,7 @@ class MSG(Architecture):
     name = "msg"
     description = "MSG-GAN (Karnewar & Wang 2020) on DCGAN: G's image at every scale feeds D's block of that scale."
     data_kinds = ("image",)
-    min_resolution = 2 * COARSEST_SIDE
+    min_resolution = 2 * SMALLEST_SIDE
     Options = MSGOptions
 
     def check(self, spec: DataSpec) -> None:
@@ -233,5 +196,11 @@ class MSG(Architecture):
         if request.conditional:
             raise Incompatible("architecture 'msg' is unconditional; for class labels use ugan, "
                                "whose auxiliary classifier takes them.")
-        norm = resolve_d_norm(self.options.d_norm, request.batch_norm_in_d)
-        return MSGGenerator(request, self.options), MSGDiscriminator(request, self.options, norm)
+        norm = resolve_d_norm(self.name, self.options.d_norm, request.batch_norm_in_d)
+        trunk = self.options.trunk(norm)
+        # dcgan's two nets first, drawn in dcgan's order, so that one seed starts msg from the very
+        # weights dcgan starts from; the links draw after both. A dcgan-vs-msg comparison at one
+        # seed then differs by the links alone.
+        generator, discriminator = DCGANGenerator(request, trunk), DCGANDiscriminator(request, trunk, norm)
+        channels = request.spec.channels
+        return MSGGenerator(generator, channels), MSGDiscriminator(discriminator, channels, self.options)

@@ -12,10 +12,9 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
-from ganbench.data.spec import DataSpec
-from ganbench.errors import Incompatible
+from ganbench_dcgan.blocks import SMALLEST_SIDE
 
-COARSEST_SIDE = 4  # every pyramid starts from a 4x4 image, where G starts and D ends
+COARSEST_SIDE = SMALLEST_SIDE  # every pyramid starts from a 4x4 image, where G starts and D ends
 
 
 def pyramid_sides(resolution: int) -> list[int]:
@@ -45,18 +44,3 @@ def require_pyramid(images: object, expected_levels: int, architecture: str) -> 
         raise ValueError(f"the {architecture!r} discriminator takes a list of {expected_levels} images from "
                          f"4x4 to full resolution (the generator's output or prepare_real(x)), got {given}.")
     return images
-
-
-def is_power_of_two(number: int) -> bool:
-    return number > 0 and number & (number - 1) == 0
-
-
-def check_square_power_of_two(architecture: str, spec: DataSpec) -> None:
-    """Both nets double or halve a 4x4 map, so images must be square with a power-of-two side >= 8."""
-    height, width = spec.shape[-2], spec.shape[-1]
-    if height != width:
-        raise Incompatible(f"architecture {architecture!r} builds square images, "
-                           f"but dataset {spec.name!r} is {height}x{width} px.")
-    if not is_power_of_two(width) or width < 2 * COARSEST_SIDE:
-        raise Incompatible(f"architecture {architecture!r} doubles a 4x4 map up to the image, so it needs a power "
-                           f"of two of at least 8 px (8, 16, 32, 64, 128, 256 ...), got {width} px.")

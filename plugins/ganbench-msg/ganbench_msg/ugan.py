@@ -32,8 +32,8 @@ from torch import nn
 from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator
 from ganbench.data.spec import DataSpec
 from ganbench.errors import Incompatible
-from ganbench_msg.pyramid import (COARSEST_SIDE, check_square_power_of_two, image_pyramid, pyramid_sides,
-                                  require_pyramid)
+from ganbench_dcgan.blocks import check_square_power_of_two, require_widths
+from ganbench_msg.pyramid import COARSEST_SIDE, image_pyramid, pyramid_sides, require_pyramid
 
 LEAK = 0.2  # LeakyReLU slope in both nets; He initialisation is computed for it
 
@@ -48,12 +48,7 @@ class UGANOptions:
     auxiliary_classifier: Literal["auto", "yes", "no"] = "auto"
 
     def __post_init__(self) -> None:
-        for name in ("base_channels", "max_channels"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}.")
-        if self.max_channels < self.base_channels:
-            raise ValueError(f"max_channels ({self.max_channels}) must be at least "
-                             f"base_channels ({self.base_channels}).")
+        require_widths(self.base_channels, self.max_channels)
 
 
 def init_he(module: nn.Module) -> None:

@@ -1,9 +1,11 @@
-"""Shared test pieces, and ``ganbench_msg`` importable from a checkout without installing it."""
+"""Shared test pieces, ``ganbench_msg`` importable from a checkout without installing it, and tests on
+one thread."""
 
 import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from ganbench.architecture import Neck
 from ganbench.testing import AppendOnesChannel  # the neck layer the contract checks use
@@ -17,3 +19,11 @@ if str(PACKAGE_ROOT) not in sys.path:
 def channel_adding_neck() -> Neck:
     return Neck(AppendOnesChannel())
 
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Nets this small train fastest on one thread; several threads fight over a shared CPU."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

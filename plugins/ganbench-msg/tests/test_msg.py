@@ -41,6 +41,11 @@ def layers_of(module: nn.Module, kind: type) -> list[nn.Module]:
     return [layer for layer in module.modules() if isinstance(layer, kind)]
 
 
+def head_width(discriminator) -> int:
+    """Channels the logit reads: dcgan's to_logit the features (and the neck's), a link the injected ones."""
+    return discriminator.to_logit.in_channels + discriminator.injected_into_logit.in_channels
+
+
 def sides_of(images: list[torch.Tensor]) -> list[int]:
     return [image.shape[-1] for image in images]
 
@@ -112,9 +117,12 @@ D_WIDTHS = [8, 16, 32]
 def test_injection_widths_are_the_documented_ones(combine, injection, widths_after_injection):
     generator, discriminator = build(image_spec(32), {"base_channels": 8, "combine": combine, "injection": injection})
     assert [injection.out_channels for injection in discriminator.injections] == widths_after_injection
-    # The next convolution, and at 4x4 the head, take exactly the injected width.
-    assert [block[0].in_channels for block in discriminator.downs] == widths_after_injection[:-1]
-    assert discriminator.to_logit.in_channels == widths_after_injection[-1]
+    # The next convolution, and at 4x4 the head, read exactly the injected width: dcgan's own layer
+    # the feature channels, a link convolution beside it the injected ones.
+    next_widths = [block.conv.in_channels + link.in_channels
+                   for block, link in zip(discriminator.body.blocks, discriminator.injected_into_blocks)]
+    assert next_widths == widths_after_injection[:-1]
+    assert head_width(discriminator) == widths_after_injection[-1]
     images = generator(torch.randn(BATCH, LATENT))
     assert discriminator.features(images, None).shape == (BATCH, widths_after_injection[-1], 4, 4)
     assert discriminator(images).logits.shape == (BATCH,)
@@ -142,9 +150,9 @@ def test_each_combine_puts_its_1x1_convolution_where_the_paper_does(combine, inj
 def test_plain_cat_concatenates_the_raw_image_in_front_of_the_features():
     _, discriminator = build(image_spec(16), {"base_channels": 8, "combine": "cat"})
     image, features = torch.randn(BATCH, 3, 4, 4), torch.randn(BATCH, 16, 4, 4)
-    combined = discriminator.injections[-1](image, features)
-    assert torch.equal(combined[:, :3], image)
-    assert torch.equal(combined[:, 3:], features)
+    injected, passed_on = discriminator.injections[-1](image, features)  # [injected; features] in two parts
+    assert torch.equal(injected, image)
+    assert torch.equal(passed_on, features)
 
 
 # Options
@@ -213,7 +221,7 @@ def test_a_neck_that_adds_a_channel_runs_before_a_head_sized_for_it(channel_addi
     assert discriminator(generator(torch.randn(BATCH, LATENT))).logits.shape == (BATCH,)
     assert discriminator.neck is channel_adding_neck
     assert channel_adding_neck[0].calls == 1
-    assert discriminator.to_logit.in_channels == discriminator.injections[-1].out_channels + 1
+    assert head_width(discriminator) == discriminator.injections[-1].out_channels + 1
 
 
 def test_gradient_penalty_request_gets_a_per_sample_norm_instead_of_batch_norm():
