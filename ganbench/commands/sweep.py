@@ -32,10 +32,13 @@ def register(cli: click.Group) -> None:
                   help="Train the suite at its [budgets.NAME] settings (the suites here have 'gpu').")
     @click.option("--dry-run", is_flag=True, help="List the runs and train nothing.")
     @click.option("--quiet", is_flag=True, help="No live board; print only the summary.")
+    @click.option("--controls", "with_controls", is_flag=True,
+                  help="Also evaluate the controls (real, noise, one mode or class, memorizer) of each dataset, "
+                       "seed and evaluation setting of the sweep, as ganbench controls does.")
     @click.pass_context
     def sweep(context: click.Context, suite: str | None, seeds: str | None, set_pairs: tuple[str, ...],
               executor: str, workers: int | None, address: str | None, cpus_per_trial: int | None,
-              budget: str | None, dry_run: bool, quiet: bool, **values) -> None:
+              budget: str | None, dry_run: bool, quiet: bool, with_controls: bool, **values) -> None:
         """Train every combination of the listed settings over seeds, skipping what finished.
 
         Example: --arch dcgan,msg --stabilizer none,label-smoothing --seeds 3. Comma-separated lists
@@ -46,6 +49,7 @@ def register(cli: click.Group) -> None:
         from ganbench.sweep.executors import run_in_phases
         from ganbench.sweep.expand import count_groups, phases, plan
         from ganbench.sweep.live import SweepBoard, sweep_summary
+        from ganbench.engine.control_run import controls_beside, run_control
 
         typed = [name for name in values if context.get_parameter_source(name) in (
             click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)]
@@ -58,10 +62,14 @@ def register(cli: click.Group) -> None:
         groups = count_groups(configs)
         console.print(f"sweep: {len(configs)} runs ({groups} configurations), executor {executor}, "
                       f"results in {results_dir}")
+        controls = controls_beside(configs) if with_controls else []
         if dry_run:
-            for config in configs:
+            for config in [*configs, *controls]:
                 click.echo(config.run_id)
             return
+        for control in controls:  # a few seconds each: evaluated here, before the runs they sit beside
+            report = run_control(control)
+            console.print(f"control {report.path.name}: {'already evaluated' if report.skipped else 'evaluated'}")
         board = SweepBoard(configs)
         with board.live(Console(quiet=quiet)):  # --quiet: no live table, the summary still prints
             options = {"address": address, "cpus_per_trial": cpus_per_trial} if executor == "ray" else {}

@@ -50,8 +50,8 @@ def restore_state(setup: Any, state: dict[str, Any]) -> tuple[int, int]:
     if state.get("run_id") != setup.config.run_id:
         raise CheckpointError(f"the checkpoint belongs to run {state.get('run_id')!r}, not to "
                               f"{setup.config.run_id!r}; use --restart to train this configuration afresh.")
-    setup.generator.load_state_dict(state["generator"])
-    setup.discriminator.load_state_dict(state["discriminator"])
+    for key, module in (("generator", setup.generator), ("discriminator", setup.discriminator)):
+        load_weights(module, state[key], key)
     setup.opt_g.load_state_dict(state["opt_g"])
     setup.opt_d.load_state_dict(state["opt_d"])
     for stabilizer in setup.stabilizers:
@@ -66,6 +66,18 @@ def restore_state(setup: Any, state: dict[str, Any]) -> tuple[int, int]:
     setup.latent.load_state_dict(state["rng"]["latent"])
     setup.source.load_state_dict(state["rng"]["data"])
     return int(state["step"]), int(state["images"])
+
+
+def load_weights(module: torch.nn.Module, weights: dict[str, Any], what: str) -> None:
+    """Load saved weights; weights that do not fit (a plugin renamed or resized its layers since the
+    checkpoint was written) are one CheckpointError sentence, not a traceback."""
+    try:
+        module.load_state_dict(weights)
+    except RuntimeError as error:
+        first = next((line.strip() for line in str(error).splitlines()[1:] if line.strip()), str(error)[:200])
+        raise CheckpointError(f"the checkpoint's {what} does not fit the model this configuration builds ({first}); "
+                              f"its architecture's plugin may have changed its layers since: train it afresh "
+                              f"with --restart.") from None
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:

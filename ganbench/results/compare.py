@@ -222,6 +222,9 @@ def compare_results(results_dir: Path | str, metrics: Sequence[str] = (), where:
                     sort: str | None = None, baseline: str | None = None,
                     correction: str = "holm") -> tuple[Comparison, RebuildReport | None]:
     """``compare`` over a results directory, read through its index (rebuilt first when stale)."""
+    parse_conditions(where, "--where")  # a malformed condition is the mistake to report, runs or not
+    if baseline:
+        parse_conditions([baseline], "--baseline")
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
         raise ConfigError(f"results directory {results_dir} does not exist; run a sweep first or name the directory.")
