@@ -25,7 +25,7 @@ benchmark: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-enable -q
 
 # The studies of results/ (each suite fits 30 minutes of a 2-core CPU; about 2 hours in all).
-# On a GPU machine: make studies STUDY_FLAGS="--budget gpu --executor processes"
-STUDY_FLAGS ?= --executor processes --workers 2
+# On a GPU machine: make studies STUDY_FLAGS="--budget gpu --executor processes --controls"
+STUDY_FLAGS ?= --executor processes --workers 2 --controls
 studies: install
 	for suite in benchmarks/suites/*.toml; do HF_HUB_OFFLINE=1 $(BIN)/ganbench sweep $$suite $(STUDY_FLAGS) || exit 1; done

@@ -1,0 +1,62 @@
+"""Re-render the tables of the results pages from their runs.
+
+Every table on a page under results/ sits between two comments that name the command that made it:
+
+    <!-- ganbench compare runs/mode-collapse --where dataset=ring8 --metric modes_covered -->
+    | rank | ... |
+    <!-- end compare -->
+
+    python -m benchmarks.render_results [results/PAGE.md ...]
+
+runs each command with ``--format markdown`` and puts its output between the comments, so a page
+always shows what its runs say now, with the controls and corrections compare adds. Pages whose
+runs are missing are left as they are, with a warning naming the results folder.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BLOCK = re.compile(r"(<!-- ganbench compare (?P<args>.*?) -->\n)(?P<table>.*?)(<!-- end compare -->)", re.S)
+
+
+def compare_blocks(text: str) -> list[list[str]]:
+    """The argument lists of every compare block of a page."""
+    return [shlex.split(match.group("args")) for match in BLOCK.finditer(text)]
+
+
+def render_table(args: list[str]) -> str:
+    command = [sys.executable, "-m", "ganbench", "compare", *args, "--format", "markdown"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "compare failed")
+    return done.stdout.rstrip() + "\n"
+
+
+def render_page(path: Path) -> bool:
+    """Re-render every block of ``path``; False (and the page untouched) when a block's runs are missing."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        rendered = BLOCK.sub(lambda match: match.group(1) + render_table(shlex.split(match.group("args")))
+                             + match.group(4), text)
+    except RuntimeError as error:
+        print(f"{path.name}: left as it was ({error})", file=sys.stderr)
+        return False
+    path.write_text(rendered, encoding="utf-8")
+    return True
+
+
+def main(paths: list[str]) -> None:
+    pages = [Path(path) for path in paths] or sorted((REPO / "results").glob("*.md"))
+    for page in pages:
+        if compare_blocks(page.read_text(encoding="utf-8")) and render_page(page):
+            print(f"{page.name}: {len(compare_blocks(page.read_text(encoding='utf-8')))} tables rendered")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
