@@ -589,3 +589,83 @@ def test_a_sweep_whose_every_run_failed_fails_and_points_at_no_folder(tmp_path, 
     assert exit_info.value.code == 2
     assert "every run of the sweep failed (2 of 2)" in captured.err and "out of memory" in captured.err
     assert "Results:" not in captured.out and "Next:" not in captured.out
+
+
+class PlantedPayload:
+    """Unpickling this creates the file named in it: proof that code ran."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.path),))
+
+
+def pixel_extractor() -> str:
+    """A torch-fidelity feature extractor that needs no weights: the pixels, as floats."""
+    from torch_fidelity.feature_extractor_base import FeatureExtractorBase
+
+    from ganbench.evaluate import fidelity
+
+    class Pixels(FeatureExtractorBase):
+        def __init__(self, name, features_list, **kwargs):
+            super().__init__(name, features_list)
+
+        @staticmethod
+        def get_provided_features_list():
+            return ("pixels",)
+
+        @staticmethod
+        def get_default_feature_layer_for_metric(metric):
+            return "pixels"
+
+        @staticmethod
+        def can_be_compiled():
+            return False
+
+        @staticmethod
+        def get_dummy_input_for_compile():  # pragma: no cover
+            return torch.zeros(1, 1, 4, 4, dtype=torch.uint8)
+
+        def forward(self, images):
+            return (images.flatten(1).float(),)
+
+    fidelity.register_extractor("test-pixels", Pixels)
+    return "test-pixels"
+
+
+def pixel_fid(real: torch.Tensor, generated: torch.Tensor, name: str) -> float:
+    from ganbench.evaluate import fidelity
+    return fidelity.calculate(pixel_extractor(), generated, real, name, torch.device("cpu"), kid=False,
+                              prc=False)["fid"]
+
+
+def test_fidelity_caches_run_no_code_and_a_truncated_one_is_recomputed(tmp_path, monkeypatch, caplog):
+    from ganbench.evaluate import fidelity
+    monkeypatch.setenv("GANBENCH_CACHE", str(tmp_path / "cache"))
+    generator = torch.Generator().manual_seed(0)
+    real = torch.randint(0, 256, (64, 1, 4, 4), dtype=torch.uint8, generator=generator)
+    generated = torch.randint(0, 256, (64, 1, 4, 4), dtype=torch.uint8, generator=generator)
+    name = fidelity.reference_cache_name("toy", "all", real, "0" * 64)
+    clean = pixel_fid(real, generated, name)  # computes and caches the real side
+    (cached,) = fidelity.feature_store().glob(f"{name}-*-features-*.pt")
+    assert pixel_fid(real, generated, name) == clean  # read back from the cache
+
+    # A planted pickle, in ganbench's store and in the folder torch-fidelity used to read, runs nothing.
+    proof = tmp_path / "code-ran"
+    for folder in (fidelity.feature_store(), fidelity.cache_root() / "fidelity"):
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in (folder / cached.name, folder / f"{name}-test-pixels-stat-fid-pixels.pt"):
+            torch.save(PlantedPayload(str(proof)), path)
+    with caplog.at_level("WARNING", logger="ganbench"):
+        assert pixel_fid(real, generated, name) == clean
+    assert not proof.exists()
+    assert "do not verify" in caplog.text
+
+    # A truncated cache file is recomputed with a warning, and the figure does not change.
+    cached.write_bytes(cached.read_bytes()[:50])
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="ganbench"):
+        assert pixel_fid(real, generated, name) == clean
+    assert "do not verify" in caplog.text and str(cached) in caplog.text
+    assert fidelity.load_verified_features(cached) is not None  # repaired
