@@ -669,3 +669,55 @@ def test_fidelity_caches_run_no_code_and_a_truncated_one_is_recomputed(tmp_path,
         assert pixel_fid(real, generated, name) == clean
     assert "do not verify" in caplog.text and str(cached) in caplog.text
     assert fidelity.load_verified_features(cached) is not None  # repaired
+
+
+def test_compare_on_a_folder_whose_only_run_is_corrupt_names_the_file(tmp_path, capsys):
+    (tmp_path / "run-a").mkdir()
+    (tmp_path / "run-a" / "result.json").write_text('{"run_id": ')
+    code, err = invoke(capsys, "compare", str(tmp_path))
+    assert code == 2 and f"{tmp_path / 'run-a' / 'result.json'} is corrupt" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+class HoldoutPlugin:
+    @hookimpl
+    def register_architectures(self, register):
+        raise ImportError("No module named 'holdout_backend'")
+
+
+def test_an_unknown_name_says_which_plugin_did_not_load(capsys):
+    plugins.register_module(HoldoutPlugin(), "holdout")
+    code, err = invoke(capsys, "run", "--arch", "holdout-net", "--dry-run")
+    assert code == 2 and "Unknown architecture 'holdout-net'" in err and "Known architectures: " in err
+    assert "plugin 'holdout' did not load: ImportError while registering architectures" in err
+
+
+def test_uninstall_takes_the_plugin_name_that_plugins_list_shows(monkeypatch, capsys):
+    from ganbench import plugin_install
+    plugins.register_module(HoldoutPlugin(), "holdout")
+    plugins.state().plugins["holdout"].package = "ganbench-holdout"
+    removed, installed = [], {"ganbench-holdout"}
+
+    def fake_pip(arguments):
+        removed.extend(arguments[2:])
+        installed.difference_update(arguments[2:])
+        return ""
+
+    monkeypatch.setattr(plugin_install, "pip", fake_pip)
+    monkeypatch.setattr(plugin_install, "is_installed", lambda name: name in installed)
+    from ganbench.cli import main
+    main(["plugins", "uninstall", "holdout"])
+    assert removed == ["ganbench-holdout"] and "uninstalled ganbench-holdout." in capsys.readouterr().out
+    # pip that removes nothing (installed elsewhere) is a failure, not a silent success.
+    installed.add("ganbench-holdout")
+    monkeypatch.setattr(plugin_install, "pip", lambda arguments: "")
+    code, err = invoke(capsys, "plugins", "uninstall", "holdout")
+    assert code == 2 and "pip did not uninstall ganbench-holdout" in err
+    code, err = invoke(capsys, "plugins", "uninstall", "nothing-here")
+    assert code == 2 and "no plugin or package named 'nothing-here' is installed" in err
+
+
+def test_a_failed_plugin_install_is_one_sentence(tmp_path, capsys):
+    code, err = invoke(capsys, "plugins", "install", str(tmp_path / "no-such-package"))
+    assert code == 2 and err.startswith("Error: pip install ") and "failed with status" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
