@@ -62,9 +62,11 @@ def cli() -> None:
 
 
 @contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a scheduler, ``kill``) stops ganbench the way Ctrl-C does: the training loop checkpoints,
-    any other phase ends with the resume sentence, instead of the process dying without a word."""
+def stops_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a scheduler, ``kill``) and SIGINT stop ganbench the same way at every phase: the training
+    loop checkpoints, any other phase ends with the resume sentence. SIGINT is set explicitly because a
+    process started in the background inherits it ignored, and would then finish an evaluation it was
+    asked to stop; SIGTERM would otherwise kill the process without a word."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -72,11 +74,12 @@ def sigterm_as_interrupt() -> Iterator[None]:
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _out_of_memory_errors() -> tuple[type, ...]:
@@ -94,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: turns every user error into one sentence and exit status 2, and a stop (Ctrl-C,
     SIGTERM) at any phase into the resume sentence and exit status 130."""
     try:
-        with sigterm_as_interrupt():
+        with stops_as_interrupt():
             cli.main(args=argv, prog_name="ganbench", standalone_mode=False)
     except (click.Abort, KeyboardInterrupt):  # before RuntimeError: click.Abort is one
         click.echo(INTERRUPTED, err=True)
