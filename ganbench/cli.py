@@ -7,14 +7,18 @@ sentence on stderr and exit status 2. Nothing imports this module but the entry 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import signal
 import sys
+import threading
+from typing import Iterator
 
 import click
 
 from ganbench import __version__
 from ganbench.commands import COMMAND_MODULES
-from ganbench.errors import GanbenchError
+from ganbench.errors import GanbenchError, cannot_write_or_read
 
 
 class GanbenchGroup(click.Group):
@@ -57,6 +61,27 @@ def cli() -> None:
     """ganbench: train, evaluate and compare GAN variants on equal terms."""
 
 
+@contextlib.contextmanager
+def stops_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a scheduler, ``kill``) and SIGINT stop ganbench the same way at every phase: the training
+    loop checkpoints, any other phase ends with the resume sentence. SIGINT is set explicitly because a
+    process started in the background inherits it ignored, and would then finish an evaluation it was
+    asked to stop; SIGTERM would otherwise kill the process without a word."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _out_of_memory_errors() -> tuple[type, ...]:
     if "torch" not in sys.modules:  # nothing ran on a device, so nothing ran out of its memory
         return ()
@@ -65,10 +90,18 @@ def _out_of_memory_errors() -> tuple[type, ...]:
                                      getattr(torch.cuda, "OutOfMemoryError", None)) if error is not None)
 
 
+INTERRUPTED = "Interrupted: run the same command again to resume from the last checkpoint."
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: turns every user error into one sentence and exit status 2."""
+    """Entry point: turns every user error into one sentence and exit status 2, and a stop (Ctrl-C,
+    SIGTERM) at any phase into the resume sentence and exit status 130."""
     try:
-        cli.main(args=argv, prog_name="ganbench", standalone_mode=False)
+        with stops_as_interrupt():
+            cli.main(args=argv, prog_name="ganbench", standalone_mode=False)
+    except (click.Abort, KeyboardInterrupt):  # before RuntimeError: click.Abort is one
+        click.echo(INTERRUPTED, err=True)
+        sys.exit(130)
     except GanbenchError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(error.exit_code)
@@ -89,14 +122,10 @@ def main(argv: list[str] | None = None) -> None:
                    "the last checkpoint is intact.", err=True)
         sys.exit(2)
     except OSError as error:  # full disk, read-only or missing folders: the environment, not a bug
-        where = f" {error.filename}" if error.filename else ""
-        click.echo(f"Error: cannot write or read{where}: {error.strerror or error}.", err=True)
+        click.echo(f"Error: {cannot_write_or_read(error)}", err=True)
         sys.exit(2)
     except click.exceptions.Exit as error:
         sys.exit(error.exit_code)
-    except (click.Abort, KeyboardInterrupt):
-        click.echo("Interrupted: run the same command again to resume from the last checkpoint.", err=True)
-        sys.exit(130)
     except click.ClickException as error:
         click.echo(f"Error: {error.format_message()}", err=True)
         sys.exit(2)

@@ -22,6 +22,9 @@ from ganbench.errors import ConfigError
 from ganbench.options import build_options, coerce, options_as_dict, parse_assignments
 
 
+LARGEST_COUNT = 10**12  # steps, batch sizes, intervals: anything above is a typo, and overflows int64 counters
+
+
 @dataclasses.dataclass
 class Choice:
     """A component by name with its raw options (validated when the component is built)."""
@@ -124,6 +127,8 @@ class RunConfig:
         value = getattr(self, name)
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ConfigError(f"{name} must be a positive integer, got {value}.")
+        if value > LARGEST_COUNT:  # a typo (an extra digit or ten), not a budget any machine will reach
+            raise ConfigError(f"{name} must be at most {LARGEST_COUNT:,}, got {value:,}.")
 
     def to_dict(self) -> dict[str, Any]:
         data = {}

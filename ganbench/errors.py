@@ -39,3 +39,13 @@ class RunInterrupted(GanbenchError):
 
 class EvaluationError(GanbenchError):
     """An evaluator that cannot run: missing weights, a backbone that does not exist, too few samples."""
+
+
+class StorageError(GanbenchError):
+    """A file that cannot be written or read: a full disk, a read-only or missing folder."""
+
+
+def cannot_write_or_read(error: OSError, path: object = None) -> str:
+    """The one sentence for a file the environment would not let ganbench write or read."""
+    where = path if path is not None else error.filename
+    return f"cannot write or read{f' {where}' if where else ''}: {error.strerror or error}."

@@ -84,6 +84,7 @@ class PluginState:
             hook = getattr(self.pm.hook, f"register_{PLURALS[kind]}")
             for impl in hook.get_hookimpls():  # registration order: built-ins first
                 self._register_from(impl, kind)
+        self.registry.broken_plugins = {name: info.error for name, info in self.plugins.items() if info.error}
         self._filled = True
         return self.registry
 

@@ -34,6 +34,8 @@ class Registry:
 
     def __init__(self) -> None:
         self._entries: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}
+        # plugin -> why it did not load: a name it would have registered is "unknown" for that reason
+        self.broken_plugins: dict[str, str] = {}
 
     def add(self, kind: str, cls: type, plugin: str) -> Entry:
         """Register ``cls``; a second component with the same name is an error naming both plugins."""
@@ -56,7 +58,8 @@ class Registry:
         entries = self._entries[kind]
         if name in entries:
             return entries[name]
-        raise UnknownComponent(unknown_name_message(kind, name, sorted(entries)))
+        message = unknown_name_message(kind, name, sorted(entries))
+        raise UnknownComponent(message + broken_plugins_note(self.broken_plugins))
 
     def create(self, kind: str, name: str, options: dict[str, Any] | None = None) -> Any:
         """An instance of the named component with validated options."""
@@ -95,3 +98,8 @@ def unknown_name_message(kind: str, name: str, known: list[str]) -> str:
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     listing = ", ".join(known) if known else "none registered"
     return f"Unknown {kind} {name!r}.{hint} Known {PLURALS[kind]}: {listing}."
+
+
+def broken_plugins_note(broken: dict[str, str]) -> str:
+    """Why a name may be missing: the plugins that failed to load, each with its error."""
+    return "".join(f" Also, plugin {plugin!r} did not load: {error.rstrip('.')}." for plugin, error in sorted(broken.items()))

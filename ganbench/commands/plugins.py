@@ -56,15 +56,22 @@ def plugins_install(packages: tuple[str, ...], editable: bool, upgrade: bool) ->
     arguments = ["install", *(["--upgrade"] if upgrade else [])]
     for package in packages:
         arguments += ["-e", package] if editable else [package]
-    pip(arguments)
+    printed = pip(arguments)
+    click.echo(last_line(printed) or f"installed {', '.join(packages)}.")
 
 
 @plugins_command.command(name="uninstall")
-@click.argument("packages", nargs=-1, required=True)
-def plugins_uninstall(packages: tuple[str, ...]) -> None:
-    """Uninstall plugin packages from ganbench's environment."""
-    from ganbench.plugin_install import pip
-    pip(["uninstall", "-y", *packages])
+@click.argument("names", nargs=-1, required=True)
+def plugins_uninstall(names: tuple[str, ...]) -> None:
+    """Uninstall plugins, by the name ``ganbench plugins`` shows or by package name."""
+    from ganbench.plugin_install import uninstall
+    for package in uninstall(list(names)):
+        click.echo(f"uninstalled {package}.")
+
+
+def last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
 
 
 plugins_command.add_command(plugins_new)

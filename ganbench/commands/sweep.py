@@ -77,5 +77,16 @@ def register(cli: click.Group) -> None:
             updates = run_in_phases(phases(configs), make_executor(executor, workers, **options), board.update)
         for line in sweep_summary(updates):
             console.print(line)
+        refuse_if_nothing_ran(updates)
         console.print(f"Results: {results_dir} (index: {results_dir}/index.sqlite)")
         console.print(f"Next: ganbench compare {results_dir}")
+
+
+def refuse_if_nothing_ran(updates) -> None:
+    """A sweep in which every run failed produced no result: it fails too (exit 2), with the first
+    reason, and points at no results folder (there may be none)."""
+    from ganbench.errors import GanbenchError
+    from ganbench.results.result import RunStatus
+    if updates and all(update.state == RunStatus.FAILED for update in updates):
+        reason = updates[0].message.rstrip(".") or "no reason given"
+        raise GanbenchError(f"every run of the sweep failed ({len(updates)} of {len(updates)}); the first: {reason}.")

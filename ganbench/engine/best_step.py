@@ -8,24 +8,14 @@ under ``best``, labelled as such, for each metric whose evaluator declares a dir
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Iterable
 
 
 def read_evaluations(path: Path) -> list[dict[str, Any]]:
-    """Rows of evaluations.jsonl; a line cut by a crash ends the readable log."""
-    if not path.exists():
-        return []
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            break
-    return rows
+    """Rows of evaluations.jsonl, read as every run log is (a line cut by a crash at the end is dropped)."""
+    from ganbench.results.run_dir import read_log
+    return read_log(Path(path))
 
 
 def declared_directions(evaluators: Iterable[Any]) -> dict[str, str]:

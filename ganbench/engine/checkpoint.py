@@ -15,13 +15,15 @@ from typing import Any
 import torch
 
 from ganbench.engine.distributed import gather_objects
-from ganbench.errors import CheckpointError
+from ganbench.errors import CheckpointError, StorageError
 from ganbench.results.atomic import write_with
 
 FORMAT = 1
 
 
-def capture_state(setup: Any, step: int, images: int, scalars: Any = None) -> dict[str, Any]:
+def capture_state(setup: Any, step: int, images: int, scalars: Any = None,
+                  figures: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The state to checkpoint; ``figures`` is the training outcome so far (last row, seconds, images timed)."""
     # Collective in a multi-process run: every rank hands its noise stream to rank 0's file.
     rank_rngs = gather_objects(torch.get_rng_state(), setup.ranks)
     rng = {"torch": torch.get_rng_state(), "latent": setup.latent.state_dict(), "data": setup.source.state_dict(),
@@ -40,6 +42,7 @@ def capture_state(setup: Any, step: int, images: int, scalars: Any = None) -> di
         "stabilizers": {stabilizer.name: stabilizer.state_dict() for stabilizer in setup.stabilizers},
         "rng": rng,
         "scalars": scalars.state_dict() if scalars is not None else None,
+        "outcome": figures,
     }
 
 
@@ -81,7 +84,22 @@ def load_weights(module: torch.nn.Module, weights: dict[str, Any], what: str) ->
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    write_with(path, lambda temporary: torch.save(state, temporary))
+    """Write atomically: if the write fails, the previous checkpoint is still the one on disk."""
+    try:
+        write_with(path, lambda temporary: torch.save(state, temporary))
+    except RuntimeError as error:
+        if not is_write_failure(error):
+            raise
+        # torch's zip writer reports a full disk as "[enforce fail at inline_container.cc] ... file write
+        # failed", not as an OSError: it is the same fault, so it gets the same sentence.
+        reason = str(error).strip().splitlines()[-1][:160]
+        raise StorageError(f"cannot write or read {path}: the checkpoint could not be written ({reason}), most "
+                           f"likely a full disk; the last checkpoint is intact.") from None
+
+
+def is_write_failure(error: RuntimeError) -> bool:
+    text = str(error)
+    return any(mark in text for mark in ("inline_container", "PytorchStreamWriter", "file write failed"))
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:

@@ -32,23 +32,39 @@ GRID_SIZE = 64
 
 
 class TrainingOutcome:
-    """How the loop ended."""
+    """How the loop ended. The training figures (last row, seconds, images timed) travel with every
+    checkpoint, so that a run resumed with nothing left to train still reports the training it had."""
 
     def __init__(self) -> None:
         self.status = RunStatus.FINISHED
         self.step = 0
         self.images = 0
         self.train_seconds = 0.0
+        self.timed_images = 0  # the images trained while train_seconds ran: img/s is their ratio
         self.last_row: dict[str, Any] = {}
         self.diverged_at: int | None = None
         self.evaluations: list[dict[str, Any]] = []
 
+    def training_figures(self, extra_seconds: float = 0.0, extra_images: int = 0) -> dict[str, Any]:
+        """What a checkpoint keeps of the outcome (plain numbers, so weights_only loading reads it)."""
+        return {"last_row": self.last_row, "train_seconds": self.train_seconds + extra_seconds,
+                "timed_images": self.timed_images + extra_images}
 
-def train(setup: Setup, run: RunDir, start_step: int = 0, start_images: int = 0,
+    def restore_training_figures(self, saved: dict[str, Any] | None) -> None:
+        if not saved:  # a checkpoint written before the figures were kept: time only what trains now
+            return
+        self.last_row = dict(saved.get("last_row") or {})
+        self.train_seconds = float(saved.get("train_seconds") or 0.0)
+        self.timed_images = int(saved.get("timed_images") or 0)
+
+
+def train(setup: Setup, run: RunDir, outcome: TrainingOutcome | None = None,
           show_progress: bool = True, scalar_state: dict | None = None) -> TrainingOutcome:
+    """Train from ``outcome`` (a resumed run's step, images, figures and evaluations; a fresh one
+    when None) to the budget."""
     config = setup.config
-    outcome = TrainingOutcome()
-    outcome.step, outcome.images = start_step, start_images
+    outcome = outcome or TrainingOutcome()
+    start_step = outcome.step
     step_fn = AdversarialStep(setup)
     main = setup.ranks.main  # only rank 0 writes files
     scalars = ScalarAccumulator(SCALARS, setup.device, setup.ranks)
@@ -62,6 +78,9 @@ def train(setup: Setup, run: RunDir, start_step: int = 0, start_images: int = 0,
     with ProgressReporter(config.steps, config.run_id[:48], enabled=show_progress and main) as progress, \
             stop_on_signals() as stop:
         progress.advance_to(start_step)
+        if main and _evaluation_missing(config, start_step, outcome):
+            # Killed while the evaluation after this checkpoint ran: do it now, as the first run would have.
+            _evaluate_during_training(setup, run, start_step, outcome)
         for step in range(start_step, config.steps):
             # Train: n_critic D updates and one G update, all on the device.
             scalars.add(step_fn(StepInfo(step, config.steps)))
@@ -72,7 +91,8 @@ def train(setup: Setup, run: RunDir, start_step: int = 0, start_images: int = 0,
             boundary = _is_boundary(done, config)
             if _stop_now(stop, setup.ranks, boundary):
                 # Stop: checkpoint with the partial log window, so the resumed run is identical.
-                state = capture_state(setup, done, outcome.images, scalars)
+                figures = outcome.training_figures(time.perf_counter() - window_started, window_images)
+                state = capture_state(setup, done, outcome.images, scalars, figures)
                 if main:
                     save_checkpoint(run.checkpoint, state)
                 raise RunInterrupted(f"stopped by {stop.signal_name or 'a signal'} at step {done} with a checkpoint "
@@ -83,6 +103,7 @@ def train(setup: Setup, run: RunDir, start_step: int = 0, start_images: int = 0,
             row, bad_step = scalars.flush()
             now = time.perf_counter()
             outcome.train_seconds += now - window_started
+            outcome.timed_images += window_images
             speed = window_images / max(now - window_started, 1e-9)
             if bad_step is not None:
                 outcome.status, outcome.diverged_at = RunStatus.DIVERGED, bad_step
@@ -97,10 +118,11 @@ def train(setup: Setup, run: RunDir, start_step: int = 0, start_images: int = 0,
                 save_grid(generate(setup.sampling_generator(), grid.z, grid.labels), grid.columns,
                           run.sample_path(done), _real_points(setup))
             if done % config.checkpoint_every == 0 or done == config.steps:
-                state = capture_state(setup, done, outcome.images, scalars)  # collective across ranks
+                # Collective across ranks.
+                state = capture_state(setup, done, outcome.images, scalars, outcome.training_figures())
                 if main:
                     save_checkpoint(run.checkpoint, state)
-            if main and config.eval_every and done % config.eval_every == 0 and done != config.steps:
+            if main and _evaluation_due(config, done):
                 _evaluate_during_training(setup, run, done, outcome)
             window_started, window_images = time.perf_counter(), 0
     return outcome
@@ -124,6 +146,15 @@ def _is_boundary(done: int, config: Any) -> bool:
     return done == config.steps or any(done % interval == 0 for interval in intervals)
 
 
+def _evaluation_due(config: Any, step: int) -> bool:
+    """Periodic evaluations: every eval_every steps, except at the end, which the final evaluation covers."""
+    return bool(config.eval_every) and step % config.eval_every == 0 and 0 < step < config.steps
+
+
+def _evaluation_missing(config: Any, step: int, outcome: TrainingOutcome) -> bool:
+    return _evaluation_due(config, step) and all(row.get("step") != step for row in outcome.evaluations)
+
+
 def _append_line(path: Path, row: dict[str, Any]) -> None:
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(row, sort_keys=True) + "\n")
@@ -136,7 +167,11 @@ def _real_points(setup: Setup) -> torch.Tensor | None:
 
 
 def _evaluate_during_training(setup: Setup, run: RunDir, step: int, outcome: TrainingOutcome) -> None:
-    evaluation = evaluate(setup, run.path, run.read_metrics())
+    # The evaluation must not move the training's random streams: a resumed run replays a missing
+    # evaluation, or skips one already written, and still trains on the same numbers.
+    devices = [setup.device] if setup.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        evaluation = evaluate(setup, run.path, run.read_metrics())
     row = {"step": step, "metrics": evaluation.metrics, "seconds": round(evaluation.seconds, 3)}
     _append_line(run.evaluations, row)
     outcome.evaluations.append(row)

@@ -3,6 +3,7 @@ write result.json. This is the library entry point that ``ganbench run`` and swe
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import shutil
@@ -20,6 +21,7 @@ from ganbench.engine.evaluation import evaluate
 from ganbench.results.atomic import write_json
 from ganbench.results.result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
+from ganbench.results.run_lock import run_lock
 
 
 @dataclasses.dataclass
@@ -36,47 +38,72 @@ def run(config: RunConfig, show_progress: bool = True, restart: bool = False, ra
         publish: bool = True) -> RunReport:
     """Train ``config`` into ``results_dir/run_id``; a finished run is returned, an interrupted one resumed.
 
-    In a multi-process run every rank calls this; rank 0 owns the directory and the result. ``config``
-    is resolved first, so its run id is the one every other command gives the same settings."""
+    In a multi-process run every rank calls this; rank 0 owns the directory, its lock and the result.
+    ``config`` is resolved first, so its run id is the one every other command gives the same settings.
+    A run another process is training raises RunLocked: it is never trained twice at once."""
     config = resolve_config(config)
     setup = prepare(config, ranks=ranks)  # every user error surfaces here, before any file exists
     run_dir = RunDir(Path(config.results_dir) / config.run_id)
+    if not restart:
+        existing = run_dir.read_result()
+        if existing is not None and existing.ended:  # finished: no lock needed to read it
+            return RunReport(run_dir.path, existing, skipped=True)
+    with run_lock(run_dir.path) if ranks.main else contextlib.nullcontext():
+        return train_and_finish(setup, run_dir, show_progress, restart, publish)
+
+
+def train_and_finish(setup: Setup, run_dir: RunDir, show_progress: bool, restart: bool, publish: bool) -> RunReport:
+    """Under the run's lock: resume or start the directory, train, evaluate, write result.json."""
+    ranks = setup.ranks
     if restart and ranks.main and run_dir.path.exists():
         shutil.rmtree(run_dir.path)
     barrier(ranks)
-    existing = run_dir.read_result()
+    existing = run_dir.read_result()  # again: another process may have finished it while we waited
     if existing is not None and existing.ended:
         return RunReport(run_dir.path, existing, skipped=True)
     started = time.perf_counter()
-    if ranks.main:
-        prepare_directory(setup, run_dir)
-    barrier(ranks)
-    start_step, start_images, scalar_state = resume(setup, run_dir)
-    outcome = train(setup, run_dir, start_step, start_images, show_progress=show_progress,
-                    scalar_state=scalar_state)
-    if not ranks.main:
-        return RunReport(run_dir.path, None, resumed_from=start_step)
-    result = finish(setup, run_dir, outcome, start_images, time.perf_counter() - started)
+    try:
+        if ranks.main:
+            prepare_directory(setup, run_dir)
+        barrier(ranks)
+        outcome, scalar_state = resume(setup, run_dir)
+        start_step = outcome.step
+        outcome = train(setup, run_dir, outcome, show_progress=show_progress, scalar_state=scalar_state)
+        if not ranks.main:
+            return RunReport(run_dir.path, None, resumed_from=start_step)
+        result = finish(setup, run_dir, outcome, time.perf_counter() - started)
+    except BaseException:
+        if ranks.main:
+            discard_if_never_a_run(run_dir)
+        raise
     if publish:
         publish_run(run_dir)
     return RunReport(run_dir.path, result, resumed_from=start_step)
 
 
-def resume(setup: Setup, run_dir: RunDir) -> tuple[int, int, dict | None]:
-    """Continue from the last checkpoint when there is one: the step, the images seen and the partial
-    log window saved with the checkpoint; (0, 0, None) for a fresh run."""
+def resume(setup: Setup, run_dir: RunDir) -> tuple[TrainingOutcome, dict | None]:
+    """Continue from the last checkpoint when there is one: its step, images, training figures and
+    partial log window, with the logs cut back to its step; a fresh outcome for a fresh run."""
+    outcome = TrainingOutcome()
     if not run_dir.checkpoint.exists():
-        return 0, 0, None
+        return outcome, None
     state = load_checkpoint(run_dir.checkpoint)
-    step, images = restore_state(setup, state)
+    outcome.step, outcome.images = restore_state(setup, state)
+    outcome.restore_training_figures(state.get("outcome"))
     if setup.ranks.main:
-        run_dir.truncate_metrics(step)
-    return step, images, state.get("scalars")
+        # Rows past the checkpoint are trained and evaluated again: keeping them would double them.
+        run_dir.truncate_metrics(outcome.step)
+        outcome.evaluations = run_dir.truncate_evaluations(outcome.step)
+    return outcome, state.get("scalars")
 
 
 def prepare_directory(setup: Setup, run_dir: RunDir) -> None:
-    """Keep a directory with a checkpoint to resume; otherwise start a clean one."""
+    """Keep a directory with a checkpoint to resume (refusing a corrupt config.json); otherwise start a clean one."""
     if run_dir.checkpoint.exists():
+        if run_dir.config.exists():
+            run_dir.read_config()  # a corrupt one is refused now, not when the index reads the finished run
+        else:
+            write_json(run_dir.config, {**setup.config.to_json(), "group": run_group(setup)})
         return
     if run_dir.path.exists():  # a run that died before its first checkpoint: start it over
         shutil.rmtree(run_dir.path)
@@ -86,19 +113,24 @@ def prepare_directory(setup: Setup, run_dir: RunDir) -> None:
     write_json(run_dir.config, {**setup.config.to_json(), "group": run_group(setup)})
 
 
+def discard_if_never_a_run(run_dir: RunDir) -> None:
+    """A run that failed before its first checkpoint leaves nothing to resume or read: remove its folder,
+    so that no directory with a config and empty folders passes for a run."""
+    if run_dir.path.exists() and not run_dir.checkpoint.exists() and not run_dir.result.exists():
+        shutil.rmtree(run_dir.path, ignore_errors=True)
+
+
 def run_group(setup: Setup) -> str:
     """The configuration without the seed; a run started from another counts that run by its group."""
     return setup.config.config_hash(include_seed=False, source_group=setup.source_group)
 
 
-def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, start_images: int,
-           wall_seconds: float) -> RunResult:
+def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, wall_seconds: float) -> RunResult:
     """Evaluate a finished run and write result.json, atomically and last."""
     config = setup.config
     evaluation = None
     if outcome.status == RunStatus.FINISHED:
         evaluation = evaluate(setup, run_dir.path, run_dir.read_metrics())
-    trained_images = outcome.images - start_images
     metrics = evaluation.metrics if evaluation else {}
     result = RunResult(
         run_id=config.run_id,
@@ -113,7 +145,7 @@ def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, start_images
         images_seen=outcome.images,
         wall_time_s=round(wall_seconds, 3),
         train_time_s=round(outcome.train_seconds, 3),
-        img_per_s=round(trained_images / outcome.train_seconds, 1) if outcome.train_seconds else None,
+        img_per_s=round(outcome.timed_images / outcome.train_seconds, 1) if outcome.train_seconds else None,
         final=outcome.last_row,
         metrics=metrics,
         directions=evaluation.directions if evaluation else {},

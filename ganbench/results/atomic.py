@@ -13,19 +13,30 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ganbench.errors import StorageError, cannot_write_or_read
+
 
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path; on success it replaces ``target``, on failure it is removed."""
+    """Yield a temporary path; on success it replaces ``target``, on failure it is removed.
+
+    A write the file system refuses (a full disk, a read-only folder) is a StorageError naming
+    ``target``, not the temporary file, which no user has heard of; ``target`` is left as it was."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise StorageError(cannot_write_or_read(error, target)) from None
     os.close(handle)
     temporary_path = Path(temporary)
     try:
         yield temporary_path
         _fsync(temporary_path)
         os.replace(temporary_path, target)
+    except OSError as error:
+        temporary_path.unlink(missing_ok=True)
+        raise StorageError(cannot_write_or_read(error, target)) from None
     except BaseException:
         temporary_path.unlink(missing_ok=True)
         raise

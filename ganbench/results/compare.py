@@ -231,8 +231,24 @@ def compare_results(results_dir: Path | str, metrics: Sequence[str] = (), where:
     rebuilt = ensure_index(results_dir)
     runs = load_runs(default_index_path(results_dir))
     if not runs:
+        unreadable = unreadable_results(results_dir)
+        if unreadable:  # the runs are there but cannot be read: name the files, not "run a sweep"
+            raise ConfigError(f"{results_dir} holds no readable finished run: {'; '.join(unreadable)}.")
         raise ConfigError(f"{results_dir} holds no finished run; run a sweep first.")
     return compare(runs, metrics, where, sort, baseline, correction), rebuilt
+
+
+def unreadable_results(results_dir: Path) -> list[str]:
+    """One sentence (without its full stop) for each run directory whose result.json cannot be read."""
+    from ganbench.errors import GanbenchError
+    from ganbench.results.run_dir import RunDir
+    reasons = []
+    for folder in sorted(path for path in results_dir.iterdir() if (path / "result.json").is_file()):
+        try:
+            RunDir(folder).read_result()
+        except GanbenchError as error:
+            reasons.append(str(error).rstrip("."))
+    return reasons
 
 
 # Filters ---------------------------------------------------------------------------------------------

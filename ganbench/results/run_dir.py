@@ -58,22 +58,59 @@ class RunDir:
         return read_json(self.config)
 
     def read_metrics(self) -> list[dict[str, Any]]:
-        if not self.metrics.exists():
-            return []
-        rows = []
-        for line in self.metrics.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError:
-                    break  # a line cut by a crash ends the readable log
-        return rows
+        return read_log(self.metrics)
 
-    def truncate_metrics(self, last_step: int) -> None:
+    def read_evaluations(self) -> list[dict[str, Any]]:
+        return read_log(self.evaluations)
+
+    def truncate_metrics(self, last_step: int) -> list[dict[str, Any]]:
         """Keep only log lines up to ``last_step`` (resuming from a checkpoint at that step)."""
-        from ganbench.results.atomic import write_text
-        rows = [row for row in self.read_metrics() if row.get("step", 0) <= last_step]
-        write_text(self.metrics, "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows))
+        return truncate_log(self.metrics, last_step)
+
+    def truncate_evaluations(self, last_step: int) -> list[dict[str, Any]]:
+        """Keep only the evaluations up to ``last_step``: later ones are evaluated again after the resume."""
+        return truncate_log(self.evaluations, last_step)
+
+
+def read_log(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSON-lines log (metrics.jsonl, evaluations.jsonl).
+
+    A crash can cut the last line short: that line is dropped, since the rows before it are whole
+    and its step is logged again after the resume. A bad line anywhere else is not a crash
+    artefact but damage, and reading on would silently lose every row after it: it is refused,
+    naming the file and the line."""
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    last = max((number for number, line in enumerate(lines) if line.strip()), default=-1)
+    rows = []
+    for number, line in enumerate(lines):
+        if not line.strip():
+            continue
+        row = _log_row(line)
+        if row is not None:
+            rows.append(row)
+        elif number != last:
+            raise CheckpointError(f"{path} line {number + 1} is not a log row (corrupt); delete that line, "
+                                  f"or train the run afresh with --restart.")
+    return rows
+
+
+def _log_row(line: str) -> dict[str, Any] | None:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return row if isinstance(row, dict) and isinstance(row.get("step"), int) else None
+
+
+def truncate_log(path: Path, last_step: int) -> list[dict[str, Any]]:
+    """Rewrite a log with its rows up to ``last_step``, atomically; returns them."""
+    from ganbench.results.atomic import write_text
+    rows = [row for row in read_log(path) if row["step"] <= last_step]
+    if path.exists():
+        write_text(path, "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows))
+    return rows
 
 
 def read_json(path: Path) -> dict[str, Any]:

@@ -30,9 +30,10 @@ from typing import Any, Callable, Iterator, Protocol, Sequence
 
 from ganbench import plugins
 from ganbench.config import RunConfig
-from ganbench.errors import ConfigError, GanbenchError, RunInterrupted
+from ganbench.errors import ConfigError, GanbenchError, RunInterrupted, cannot_write_or_read
 from ganbench.results.result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
+from ganbench.results.run_lock import RunLocked, wait_until_free
 
 # The states a sweep shows are the run statuses of ganbench.results.result, under short names.
 QUEUED, RUNNING, FINISHED, DIVERGED, FAILED, INTERRUPTED = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.FINISHED,
@@ -50,6 +51,7 @@ class RunUpdate:
     message: str = ""  # why it failed or stopped
     result: RunResult | None = None
     skipped: bool = False  # found finished: nothing was trained
+    elsewhere: bool = False  # another process (another sweep) is training it: this sweep waits for it
     resumed_from: int = 0  # the step it continued from (0: trained from scratch)
 
 
@@ -83,12 +85,17 @@ def train_one(config: RunConfig) -> RunUpdate:
 
     try:
         report = run(config, show_progress=False)
+    except RunLocked as error:
+        return RunUpdate(config.run_id, RUNNING, run_path(config), f"running elsewhere ({error.owner}).",
+                         elsewhere=True)
     except RunInterrupted as error:
         return RunUpdate(config.run_id, INTERRUPTED, run_path(config), str(error))
     except KeyboardInterrupt:
         return RunUpdate(config.run_id, INTERRUPTED, run_path(config), "stopped by Ctrl-C.")
     except GanbenchError as error:
         return RunUpdate(config.run_id, FAILED, run_path(config), str(error))
+    except OSError as error:  # a full disk: the same sentence as ``ganbench run`` gives
+        return RunUpdate(config.run_id, FAILED, run_path(config), cannot_write_or_read(error))
     except Exception as error:  # a bug in a plugin must not end the sweep
         return RunUpdate(config.run_id, FAILED, run_path(config), f"{type(error).__name__}: {error}")
     return RunUpdate(config.run_id, report.result.status, str(report.path), result=report.result, skipped=report.skipped,
@@ -117,9 +124,19 @@ def run_sweep(configs: Sequence[RunConfig], executor: Executor, on_update: OnUpd
         else:
             finals[config.run_id] = update
             on_update(update)
-    if todo:
+    while todo:
         for update in executor.run_all(todo, on_update):
             finals[update.run_id] = update
+        # Runs another sweep was training: wait for it, take its result, or train what it left unfinished.
+        todo = [config for config in todo if finals[config.run_id].elsewhere]
+        for config in todo:
+            wait_until_free(Path(run_path(config)))
+        for config in list(todo):
+            update = finished_update(config)
+            if update is not None:
+                finals[config.run_id] = update
+                on_update(update)
+                todo.remove(config)
     return [finals[config.run_id] for config in configs]
 
 

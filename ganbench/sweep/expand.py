@@ -163,9 +163,11 @@ def spec_from_options(values: dict[str, Any], set_pairs: Iterable[str] = (), see
 
 
 def split_list(text: str, flag: str) -> list[str]:
-    items = [item.strip() for item in str(text).split(",") if item.strip()]
-    if not items:
+    items = [item.strip() for item in str(text).split(",")]
+    if not any(items):
         raise ConfigError(f"{flag} needs at least one value, got {text!r}.")
+    if not all(items):  # "dcgan," is a list that lost a name, not a list of one
+        raise ConfigError(f"{flag} {text!r} has an empty item; remove the stray comma or add the missing value.")
     return items
 
 
