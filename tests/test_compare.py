@@ -26,7 +26,7 @@ def write_run(results: Path, arch: str, seed: int, metrics: dict, stabilizers=("
     run_id = f"{group}-s{seed}"
     folder = results / run_id
     folder.mkdir(parents=True)
-    config = {"run_id": run_id, "group": group, "arch": {"name": arch, "options": {}},
+    config = {"schema_version": 2, "run_id": run_id, "group": group, "arch": {"name": arch, "options": {}},
               "loss": {"name": "bce", "options": {}}, "dataset": {"name": "ring8", "options": {}},
               "stabilizers": [{"name": name, "options": {}} for name in stabilizers if name != "none"],
               "seed": seed, "steps": 30, "batch_size": 64, "lr_d": lr_d}
@@ -241,9 +241,9 @@ def test_compare_command_writes_every_format(results, capsys, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--metric", "nope"], "'nope' is not in these runs"),
-    (["--where", "arch"], "--where expects key=value"),
+    (["--where", "arch"], "--where expects KEY=VALUE items"),
     (["--sort", "nope"], "--sort 'nope' is not a metric"),
-    (["--baseline", "arch"], "--baseline expects key=value"),
+    (["--baseline", "arch"], "--baseline expects KEY=VALUE items"),
     (["--format", "pdf"], "pdf"),
 ])
 def test_compare_mistakes_are_one_sentence(results, capsys, args, message):

@@ -13,7 +13,8 @@ def write_result(results: Path, number: int, metrics: dict | None = None) -> Pat
     run_id = f"mlp-bce-ring8-none-s{number}-{number:010d}"
     folder = results / run_id
     folder.mkdir(parents=True)
-    (folder / "config.json").write_text(json.dumps({"run_id": run_id, "group": "g", "steps": 10, "seed": number}))
+    (folder / "config.json").write_text(json.dumps({"schema_version": 2, "run_id": run_id, "group": "g", "steps": 10,
+                                                     "seed": number}))
     result = {"run_id": run_id, "group": f"g{number % 3}", "status": "finished", "arch": "mlp", "loss": "bce",
               "dataset": "ring8", "stabilizers": ["none"], "seed": number, "steps": 10,
               "budget": {"steps": 10, "images": 640}, "images_seen": 640, "wall_time_s": 1.5, "img_per_s": 400.0,

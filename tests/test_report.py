@@ -25,7 +25,8 @@ def write_logged_run(results: Path, arch: str, seed: int, fid: float) -> Path:
     (folder / "metrics.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
     (folder / "evaluations.jsonl").write_text(json.dumps({"step": 3, "metrics": {"fid": fid + 1.0}}) + "\n")
     Image.new("RGB", (16, 16), (200, 30, 30)).save(folder / "samples" / "step-000006.png")
-    (folder / "config.json").write_text(json.dumps({"run_id": run_id, "arch": {"name": arch, "options": {}}}))
+    (folder / "config.json").write_text(json.dumps({"schema_version": 2, "run_id": run_id,
+                                                     "arch": {"name": arch, "options": {}}}))
     (folder / "result.json").write_text(json.dumps({
         "run_id": run_id, "group": arch, "status": "finished", "arch": arch, "loss": "bce", "dataset": "ring8",
         "stabilizers": ["none"], "seed": seed, "steps": 6, "budget": {"steps": 6, "images": 96},

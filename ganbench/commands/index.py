@@ -21,7 +21,7 @@ def register(cli: click.Group) -> None:
         folder = Path(results_dir or os.environ.get("GANBENCH_RESULTS", "runs"))
         if not folder.is_dir():
             raise ConfigError(f"results directory {folder} does not exist.")
-        migration = migrate_and_tell(folder, click.echo)
+        migration = migrate_and_tell(folder, click.echo, mention_skipped=True)
         rebuild = rebuild or bool(migration.migrated)
         report = index.rebuild(folder) if rebuild else index.ensure_index(folder)
         for path, reason in (report.skipped if report else []):

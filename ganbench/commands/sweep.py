@@ -49,7 +49,7 @@ def register(cli: click.Group) -> None:
         from ganbench.sweep.executors import run_in_phases
         from ganbench.sweep.expand import count_groups, phases, plan
         from ganbench.sweep.live import SweepBoard, sweep_summary
-        from ganbench.engine.control_run import controls_beside, run_control
+        from ganbench.engine.control_run import controls_beside
 
         typed = [name for name in values if context.get_parameter_source(name) in (
             click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)]
@@ -67,14 +67,14 @@ def register(cli: click.Group) -> None:
             for config in [*configs, *controls]:
                 click.echo(config.run_id)
             return
-        for control in controls:  # a few seconds each: evaluated here, before the runs they sit beside
-            report = run_control(control)
-            console.print(f"control {report.path.name}: {'already evaluated' if report.skipped else 'evaluated'}")
-        board = SweepBoard(configs)
+        if controls:
+            console.print(f"with {len(controls)} control runs, evaluated by the same executor")
+        everything = [*configs, *controls]  # controls are runs too: the workers evaluate them beside the rest
+        board = SweepBoard(everything)
         with board.live(Console(quiet=quiet)):  # --quiet: no live table, the summary still prints
             options = {"address": address, "cpus_per_trial": cpus_per_trial} if executor == "ray" else {}
             # Sources first, all of them, so that no run waits on a source another worker is training.
-            updates = run_in_phases(phases(configs), make_executor(executor, workers, **options), board.update)
+            updates = run_in_phases(phases(everything), make_executor(executor, workers, **options), board.update)
         for line in sweep_summary(updates):
             console.print(line)
         refuse_if_nothing_ran(updates)

@@ -150,10 +150,13 @@ def _rename_checkpoint_owner(path: Path, run_id: str) -> None:
     write_with(path, lambda temporary: torch.save(state, temporary))
 
 
-def migrate_and_tell(results_dir: Path | str, tell) -> MigrationReport:
-    """Migrate ``results_dir`` and hand the sentence saying what was done (if anything) to ``tell``."""
+def migrate_and_tell(results_dir: Path | str, tell, mention_skipped: bool = False) -> MigrationReport:
+    """Migrate ``results_dir`` and hand the sentence saying what was done to ``tell``. Directories left as
+    they were (a plugin that is not installed) are mentioned only when asked (``ganbench index``), so
+    that every other command does not repeat it."""
     report = migrate_results_dir(results_dir)
-    sentence = report.sentence()
+    shown = report if mention_skipped else MigrationReport(report.migrated, [])
+    sentence = shown.sentence()
     if sentence:
         tell(f"{Path(results_dir)}: {sentence}")
     return report

@@ -81,10 +81,11 @@ def run_path(config: RunConfig) -> str:
 
 def train_one(config: RunConfig) -> RunUpdate:
     """Train one run. Every error becomes a ``failed`` update, so that the sweep goes on."""
+    from ganbench.engine.control_run import run_control
     from ganbench.engine.run import run
 
     try:
-        report = run(config, show_progress=False)
+        report = run_control(config) if config.control is not None else run(config, show_progress=False)
     except RunLocked as error:
         return RunUpdate(config.run_id, RUNNING, run_path(config), f"running elsewhere ({error.owner}).",
                          elsewhere=True)
