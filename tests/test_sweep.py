@@ -57,7 +57,7 @@ def test_two_archs_two_stabilizer_sets_three_seeds_make_twelve_runs():
 
 def test_a_plus_b_is_one_set_of_two_stabilizers():
     configs = planned("--stabilizer", "none,dropout+d-noise")
-    assert [stabilizer_names(config) for config in configs] == [[], ["dropout", "d-noise"]]
+    assert [stabilizer_names(config) for config in configs] == [[], ["d-noise", "dropout"]]  # resolved: in the order they act
 
 
 def test_set_and_option_lists_sweep_with_typed_values():
@@ -128,7 +128,7 @@ def test_the_suite_in_the_documentation_expands_with_its_include(tmp_path):
     main_product = 2 * 2 * 3  # datasets x stabilizer sets x seeds
     included = 1 * 2 * 2 * 3  # ring8 x two sets x two lr_d x seeds
     assert len(configs) == main_product + included
-    assert {tuple(stabilizer_names(c)) for c in configs if c.lr_d} == {("label-smoothing",), ("dropout", "d-noise")}
+    assert {tuple(stabilizer_names(c)) for c in configs if c.lr_d} == {("label-smoothing",), ("d-noise", "dropout")}  # the order they act
 
 
 @pytest.mark.parametrize("text, message", [
