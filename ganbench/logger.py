@@ -34,6 +34,7 @@ class RunStart:
 
     @property
     def results_dir(self) -> Path:
+        """The folder that holds this run's directory (a sweep's runs share it): where trackers keep their files."""
         return Path(self.config.results_dir)
 
     def params(self) -> dict[str, Any]:
