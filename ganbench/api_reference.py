@@ -3,7 +3,7 @@ docs/hooks.md is from the hookspecs: one source of truth.
 
     python -m ganbench.api_reference > docs/api.md
 
-For each of the five kinds it lists the base class a plugin subclasses, every class attribute it
+For each of the six kinds it lists the base class a plugin subclasses, every class attribute it
 may set and every method it may implement, with the signature and the docstring that says when
 the engine calls it and with what; then the data classes those methods receive.
 """
@@ -27,6 +27,7 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("evaluator", "ganbench.evaluator:Evaluator", ("ganbench.evaluator:EvalContext",)),
     ("dataset", "ganbench.dataset:Dataset",
      ("ganbench.dataset:DataRequest", "ganbench.data.spec:DataSpec", "ganbench.data.source:DataSource")),
+    ("logger", "ganbench.logger:Logger", ("ganbench.logger:RunStart",)),
 )
 COMPONENT_ATTRIBUTES = ("name", "description", "Options")  # every kind's, documented once
 SKIPPED = {"kind_label", "with_options"}  # the Component base's machinery, not for plugins

@@ -56,6 +56,7 @@ class RunConfig:
     stabilizers: list[Choice] = dataclasses.field(default_factory=list)
     dataset: Choice = dataclasses.field(default_factory=lambda: Choice("digits"))
     evaluators: list[Choice] | None = None  # None: every evaluator that applies to the data
+    loggers: list[Choice] = dataclasses.field(default_factory=list)  # trackers fed as it trains (not in the id)
     data_root: str | None = None  # folder with the files of a file-based data set
     download: bool = False  # let torchvision fetch a data set that can be downloaded
     resolution: int = 32  # image side in pixels
@@ -93,7 +94,7 @@ class RunConfig:
 
     # Fields that do not change what is trained, and so stay out of the run id.
     NOT_IN_ID = ("results_dir", "log_every", "sample_every", "checkpoint_every", "eval_every",
-                 "eval_samples", "evaluators", "device", "download", "data_root")
+                 "eval_samples", "evaluators", "device", "download", "data_root", "loggers")
 
     def validate(self) -> "RunConfig":
         """Check numbers and enumerations; raise ConfigError with one sentence."""
@@ -151,14 +152,14 @@ class RunConfig:
         for name in ("arch", "loss", "dataset"):
             if name in values:
                 values[name] = Choice.from_dict(values[name])
-        for name in ("stabilizers", "evaluators"):
+        for name in ("stabilizers", "evaluators", "loggers"):
             if values.get(name) is not None:
                 if not isinstance(values[name], (list, tuple)):
                     raise ConfigError(f"{name} must be a list, got {values[name]!r}.")
                 values[name] = [Choice.from_dict(item) for item in values[name]]
         hints = {field.name: _field_type(field.name) for field in dataclasses.fields(cls)}
         for name, value in list(values.items()):
-            if name not in ("arch", "loss", "dataset", "stabilizers", "evaluators"):
+            if name not in ("arch", "loss", "dataset", "stabilizers", "evaluators", "loggers"):
                 values[name] = coerce(value, hints[name], name)
         return cls(**values)
 
@@ -255,6 +256,7 @@ def resolve_config(config: RunConfig | dict[str, Any], registry: Any = None) -> 
     resolved.stabilizers = resolve_stabilizers(registry, resolved.stabilizers)
     if resolved.evaluators is not None:
         resolved.evaluators = [resolve_choice(registry, "evaluator", choice) for choice in resolved.evaluators]
+    resolved.loggers = resolve_loggers(registry, resolved.loggers)
     resolved.init_from = normalise_path(resolved.init_from)
     return resolved
 
@@ -264,6 +266,15 @@ def resolve_choice(registry: Any, kind: str, choice: Choice) -> Choice:
     cls = registry.get(kind, choice.name).cls
     options = build_options(cls.Options, choice.options, f"{cls.kind_label()} {choice.name!r}")
     return Choice(choice.name, options_as_dict(options))
+
+
+def resolve_loggers(registry: Any, choices: list[Choice]) -> list[Choice]:
+    """Each logger resolved, once: two of the same tracker would log every figure twice."""
+    names = [choice.name for choice in choices]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f"logger {name!r} is given twice; give it once, with the options you want.")
+    return [resolve_choice(registry, "logger", choice) for choice in choices]
 
 
 def resolve_stabilizers(registry: Any, choices: list[Choice]) -> list[Choice]:
@@ -303,6 +314,8 @@ def raw_config_from_flags(values: dict[str, Any]) -> dict[str, Any]:
     stab_options = parse_named_options(values["stab_opt"], "--stab-opt", stabilizers, "stabilizer")
     evaluators = list(values["evaluators"]) or None
     eval_options = parse_named_options(values["eval_opt"], "--eval-opt", evaluators or [], "evaluator")
+    loggers = list(values.get("loggers") or ())
+    log_options = parse_named_options(values.get("log_opt") or (), "--log-opt", loggers, "logger")
     raw = {
         "arch": Choice(values["arch"], parse_assignments(values["arch_opt"], "--arch-opt")).to_dict(),
         "loss": Choice(values["loss"], parse_assignments(values["loss_opt"], "--loss-opt")).to_dict(),
@@ -310,6 +323,7 @@ def raw_config_from_flags(values: dict[str, Any]) -> dict[str, Any]:
         "stabilizers": [{"name": name, "options": stab_options.get(name, {})} for name in stabilizers],
         "evaluators": None if evaluators is None else [
             {"name": name, "options": eval_options.get(name, {})} for name in evaluators],
+        "loggers": [{"name": name, "options": log_options.get(name, {})} for name in loggers],
         "data_root": values["data_root"], "download": values["download"],
         "compile": values["compile_"], "channels_last": values["channels_last"], "sync_bn": values["sync_bn"],
         "init_from": values["init_from"], "results_dir": values["results_dir"],
@@ -323,6 +337,9 @@ def config_from_flags(values: dict[str, Any], registry: Any = None) -> RunConfig
     return resolve_config(raw_config_from_flags(values), registry)
 
 
+NAMED_OPTION_EXAMPLES = {"stabilizer": "label-smoothing.real=0.8", "logger": "mlflow.experiment=study"}
+
+
 def parse_named_options(pairs: Any, flag: str, names: list[str], kind: str) -> dict[str, dict[str, str]]:
     """``NAME.KEY=VALUE`` strings grouped by component name."""
     grouped: dict[str, dict[str, str]] = {}
@@ -332,7 +349,7 @@ def parse_named_options(pairs: Any, flag: str, names: list[str], kind: str) -> d
             raise ConfigError(f"{flag} expects NAME.KEY=VALUE, got {pair!r}.")
         if not target.strip():
             raise ConfigError(f"{flag} {pair!r} names no {kind}; write NAME.KEY=VALUE, e.g. "
-                              f"{flag} {'label-smoothing.real=0.8' if kind == 'stabilizer' else 'fid.samples=1000'}.")
+                              f"{flag} {NAMED_OPTION_EXAMPLES.get(kind, 'fid.samples=1000')}.")
         if target not in names:
             raise ConfigError(f"{flag} {pair!r} names {kind} {target!r}, which is not in this run; add --{kind} {target}.")
         grouped.setdefault(target, {}).update(parse_assignments([assignment], flag))

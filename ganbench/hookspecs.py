@@ -84,6 +84,23 @@ def register_datasets(register):
 
 
 @hookspec
+def register_loggers(register):
+    """Register Logger subclasses: experiment trackers that receive a run as it trains.
+
+    :param register: call ``register(cls)`` once for each ``ganbench.logger.Logger`` subclass.
+
+    Same calling rules as ``register_architectures``. A run uses the loggers the user names
+    (``--logger NAME``, ``loggers = [...]`` in a suite); they never change the run id. ``check()``
+    runs at set-up, before training, and refuses a logger that cannot work (its package missing)
+    with one sentence. Then, in the process that owns the run directory, ``start`` receives the
+    resolved configuration, ``log_row`` each row written to metrics.jsonl (at log intervals
+    only), ``log_samples`` each sample grid, ``log_evaluation`` each evaluation and ``finish``
+    the RunResult. A logger that raises is reported once, as a warning naming it, and switched
+    off for the rest of the run; the run itself goes on.
+    """
+
+
+@hookspec
 def register_commands(cli):
     """Add click commands to the ``ganbench`` command group.
 

@@ -27,6 +27,7 @@ BUILTIN_MODULES = (
     "ganbench.builtins.stabilizers",
     "ganbench.builtins.evaluators",
     "ganbench.builtins.sample_metrics",
+    "ganbench.builtins.loggers",
 )
 _skip_entry_points = False  # set by the test suite so that tests never see installed plugins
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from ganbench.errors import PluginError, UnknownComponent
 
-KINDS = ("architecture", "loss", "stabilizer", "evaluator", "dataset")
+KINDS = ("architecture", "loss", "stabilizer", "evaluator", "dataset", "logger")
 PLURALS = {"architecture": "architectures", "loss": "losses", "stabilizer": "stabilizers",
-           "evaluator": "evaluators", "dataset": "datasets"}
+           "evaluator": "evaluators", "dataset": "datasets", "logger": "loggers"}
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -76,10 +76,11 @@ def base_classes() -> dict[str, type]:
     from ganbench.architecture import Architecture
     from ganbench.dataset import Dataset
     from ganbench.evaluator import Evaluator
+    from ganbench.logger import Logger
     from ganbench.loss import Loss
     from ganbench.stabilizer import Stabilizer
     return {"architecture": Architecture, "loss": Loss, "stabilizer": Stabilizer, "evaluator": Evaluator,
-            "dataset": Dataset}
+            "dataset": Dataset, "logger": Logger}
 
 
 def check_contract(kind: str, cls: object, plugin: str) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import ganbench
 from ganbench import plugins
 from ganbench.errors import ConfigError
-from ganbench.registry import KINDS, PLURALS
+from ganbench.registry import KINDS as ALL_KINDS, PLURALS
 
 TEMPLATES = Path(__file__).parent / "scaffold_templates"
 PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -51,6 +51,8 @@ EXAMPLES = {
     "dataset": Example("dataset", "dataset", "${prefix}Circle", "${name}-circle",
                        "testing.check_dataset(${prefix}Circle)"),
 }
+# The kinds a new plugin gets an example of (loggers have no template yet: docs/loggers.md shows one).
+KINDS = tuple(kind for kind in ALL_KINDS if kind in EXAMPLES)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,7 +91,7 @@ def plugin_names(name: str) -> PluginNames:
 
 def parse_kinds(text: str) -> tuple[str, ...]:
     """Kinds from a comma-separated list, singular or plural, in the order of KINDS."""
-    by_name = {**{kind: kind for kind in KINDS}, **{plural: kind for kind, plural in PLURALS.items()}}
+    by_name = {**{kind: kind for kind in KINDS}, **{plural: kind for kind, plural in PLURALS.items() if kind in KINDS}}
     asked = [part.strip() for part in text.split(",") if part.strip()]
     unknown = [part for part in asked if part not in by_name]
     if unknown or not asked:

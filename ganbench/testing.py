@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import logging
 import math
 import tempfile
 from pathlib import Path
@@ -42,7 +43,7 @@ from ganbench.registry import NAME_PATTERN, base_classes
 from ganbench.results.result import RunResult, RunStatus
 from ganbench.stabilizer import Stabilizer
 
-__all__ = ["check_architecture", "check_loss", "check_stabilizer", "check_evaluator", "check_dataset",
+__all__ = ["check_architecture", "check_loss", "check_stabilizer", "check_evaluator", "check_dataset", "check_logger",
            "temporarily_registered", "DEFAULT_SPECS", "ContractData", "ContractNet"]
 
 # The specs an architecture is checked against unless it names its own: small images, labelled
@@ -200,6 +201,10 @@ class _ThrowawayPlugin:
     def register_datasets(self, register):
         self._register("dataset", register)
 
+    @hookimpl
+    def register_loggers(self, register):
+        self._register("logger", register)
+
 
 _throwaway_names = itertools.count()
 
@@ -295,6 +300,7 @@ class TinyRun:
     dataset: Choice = dataclasses.field(default_factory=lambda: Choice("contract-data"))
     stabilizers: list[Choice] = dataclasses.field(default_factory=list)
     evaluators: list[Choice] = dataclasses.field(default_factory=list)
+    loggers: list[Choice] = dataclasses.field(default_factory=list)
     steps: int = 3
     resolution: int = 16
     data_root: str | None = None
@@ -323,7 +329,7 @@ def train_briefly(tiny: TinyRun) -> RunResult:
 
     with tempfile.TemporaryDirectory(prefix="ganbench-check-") as folder:
         config = RunConfig(arch=tiny.arch, loss=tiny.loss, dataset=tiny.dataset, stabilizers=tiny.stabilizers,
-                           evaluators=tiny.evaluators, steps=tiny.steps, batch_size=8, latent_dim=LATENT_DIM,
+                           evaluators=tiny.evaluators, loggers=tiny.loggers, steps=tiny.steps, batch_size=8, latent_dim=LATENT_DIM,
                            resolution=tiny.resolution, data_root=tiny.data_root, log_every=1,
                            sample_every=tiny.steps, checkpoint_every=tiny.steps, eval_samples=tiny.eval_samples,
                            device="cpu", results_dir=folder)
@@ -693,3 +699,47 @@ def check_batch(name: str, spec: DataSpec, x: torch.Tensor, y: torch.Tensor | No
     assert y.min() >= 0 and y.max() < spec.num_classes, (
         f"dataset {name!r}: {label} labels span [{int(y.min())}, {int(y.max())}], expected [0, {spec.num_classes - 1}].")
 
+
+# Loggers.
+
+def check_logger(cls: type, steps: int = 3, evaluators: Sequence[str] = ("stability",), **options: Any) -> None:
+    """A logger hears a short training run (contract-net on small images: ``start``, a row per step,
+    a sample grid, an evaluation by ``evaluators`` and ``finish``) without raising; a logger that
+    cannot work here (its package missing) must say so in one sentence from ``check()``."""
+    check_component_basics(cls, "logger")
+    logger = instance_of(cls, options)
+    name = cls.name
+    try:
+        logger.check()
+    except GanbenchError as refusal:
+        assert_sentence(str(refusal), f"the refusal of logger {name!r}")
+        raise AssertionError(f"logger {name!r} cannot run here: {refusal}") from None
+    failures = _LoggerFailures(name)
+    spec = DEFAULT_SPECS[0]
+    with temporarily_registered(cls, ContractData, ContractNet), failures.watching():
+        train_briefly(TinyRun(arch=Choice(ContractNet.name), dataset=data_choice(spec), steps=steps,
+                              resolution=spec_resolution(spec), loggers=[Choice(name, dict(options))],
+                              evaluators=[Choice(evaluator) for evaluator in evaluators]))
+    assert not failures.messages, failures.messages[0]
+
+
+class _LoggerFailures(logging.Handler):
+    """The engine's warnings that a logger failed (it switches the logger off and trains on)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(logging.WARNING)
+        self.prefix = f"logger {name!r} failed"
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith(self.prefix):
+            self.messages.append(record.getMessage())
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        logger = logging.getLogger("ganbench")
+        logger.addHandler(self)
+        try:
+            yield
+        finally:
+            logger.removeHandler(self)

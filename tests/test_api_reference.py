@@ -14,7 +14,7 @@ from ganbench.data.spec import DataSpec
 from ganbench.evaluator import Evaluator
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-CHECKS = ("check_architecture", "check_loss", "check_stabilizer", "check_evaluator", "check_dataset")
+CHECKS = ("check_architecture", "check_loss", "check_stabilizer", "check_evaluator", "check_dataset", "check_logger")
 
 
 def test_docs_api_md_is_generated_from_the_base_classes():

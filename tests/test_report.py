@@ -1,8 +1,6 @@
 """Pictures: curves.png per run, overlays of several runs, TensorBoard events, the HTML report."""
 
 import json
-import sys
-import types
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -70,36 +68,6 @@ def test_plot_of_a_folder_that_is_no_run_is_one_sentence(tmp_path, capsys):
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and "not a ganbench run directory" in err
     assert not (tmp_path / "x.png").exists()
-
-
-def test_tensorboard_is_skipped_silently_without_the_package(tmp_path, monkeypatch):
-    folder = write_logged_run(tmp_path, "mlp", 0, 2.0)
-    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # import fails as if not installed
-    assert plots.write_tensorboard(folder) is False
-    assert not (folder / "tensorboard").exists()
-
-
-def test_tensorboard_events_replay_the_log_and_the_evaluations(tmp_path, monkeypatch):
-    folder = write_logged_run(tmp_path, "mlp", 0, 2.0)
-    written = []
-
-    class RecordingWriter:
-        def __init__(self, log_dir):
-            Path(log_dir).mkdir(parents=True)
-
-        def add_scalar(self, tag, value, step):
-            written.append((tag, value, step))
-
-        def close(self):
-            written.append("closed")
-
-    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", types.SimpleNamespace(SummaryWriter=RecordingWriter))
-    assert plots.write_tensorboard(folder) is True
-    assert written[-1] == "closed" and (folder / "tensorboard").is_dir()
-    scalars = {(tag, step): value for tag, value, step in written[:-1]}
-    assert scalars[("train/g_loss", 6)] == pytest.approx(0.86)
-    assert scalars[("eval/fid", 3)] == 3.0 and scalars[("eval/fid", 6)] == 2.0
-    assert len([key for key in scalars if key[0].startswith("train/")]) == 5 * 3
 
 
 class Counter(HTMLParser):

@@ -7,6 +7,7 @@ COMMAND_MODULES: dict[str, str] = {
     "run": "ganbench.commands.run",
     "sweep": "ganbench.commands.sweep",
     "compare": "ganbench.commands.compare",
+    "report": "ganbench.commands.report",
     "index": "ganbench.commands.index",
     "plot": "ganbench.commands.plot",
     "sample": "ganbench.commands.sample",

@@ -16,7 +16,7 @@ KIND_BY_NAME = {**{kind: kind for kind in KINDS}, **{plural: kind for kind, plur
 @click.command(name="list")
 @click.argument("kind", required=False)
 def list_components(kind: str | None) -> None:
-    """List registered components: architectures, losses, stabilizers, evaluators, datasets."""
+    """List registered components: architectures, losses, stabilizers, evaluators, datasets, loggers."""
     if kind is not None and kind not in KIND_BY_NAME:
         raise ConfigError(f"unknown kind {kind!r}; choose one of {', '.join(PLURALS.values())}.")
     from ganbench import plugin_catalogue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ganbench.registry import KINDS
+from ganbench.scaffold import KINDS
 
 
 @click.command(name="new")

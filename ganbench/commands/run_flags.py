@@ -26,6 +26,11 @@ def run_options(function):
         click.option("--evaluator", "evaluators", multiple=True, metavar="NAME",
                      help="Evaluator, repeatable (default: every one that applies)."),
         click.option("--eval-opt", multiple=True, metavar="NAME.KEY=VALUE", help="Evaluator option."),
+        click.option("--logger", "loggers", multiple=True, metavar="NAME",
+                     help="Experiment tracker fed as the run trains, repeatable: tensorboard, mlflow, wandb "
+                          "(ganbench list loggers); not part of the run id."),
+        click.option("--log-opt", multiple=True, metavar="NAME.KEY=VALUE",
+                     help="Logger option, e.g. mlflow.tracking_uri=sqlite:///mlflow.db."),
         click.option("--resolution", default="32", show_default=True, help="Image side in pixels."),
         click.option("--batch-size", default="64", show_default=True),
         click.option("--steps", default="1000", show_default=True, help="Budget in generator steps."),

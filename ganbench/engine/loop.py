@@ -18,6 +18,7 @@ from ganbench.engine.checkpoint import capture_state, save_checkpoint
 from ganbench.engine.distributed import max_tensor
 from ganbench.engine.interrupt import stop_on_signals
 from ganbench.engine.progress import ProgressReporter
+from ganbench.engine.run_loggers import RunLoggers
 from ganbench.engine.samples import FixedLatents, generate, save_grid
 from ganbench.engine.scalars import ScalarAccumulator
 from ganbench.engine.setup import Setup
@@ -59,11 +60,13 @@ class TrainingOutcome:
 
 
 def train(setup: Setup, run: RunDir, outcome: TrainingOutcome | None = None,
-          show_progress: bool = True, scalar_state: dict | None = None) -> TrainingOutcome:
+          show_progress: bool = True, scalar_state: dict | None = None,
+          loggers: RunLoggers | None = None) -> TrainingOutcome:
     """Train from ``outcome`` (a resumed run's step, images, figures and evaluations; a fresh one
-    when None) to the budget."""
+    when None) to the budget, telling ``loggers`` what is written, when it is written."""
     config = setup.config
     outcome = outcome or TrainingOutcome()
+    loggers = loggers or RunLoggers(())
     start_step = outcome.step
     step_fn = AdversarialStep(setup)
     main = setup.ranks.main  # only rank 0 writes files
@@ -81,6 +84,7 @@ def train(setup: Setup, run: RunDir, outcome: TrainingOutcome | None = None,
         if main and _evaluation_missing(config, start_step, outcome):
             # Killed while the evaluation after this checkpoint ran: do it now, as the first run would have.
             _evaluate_during_training(setup, run, start_step, outcome)
+            loggers.log_evaluation(start_step, outcome.evaluations[-1]["metrics"])
         for step in range(start_step, config.steps):
             # Train: n_critic D updates and one G update, all on the device.
             scalars.add(step_fn(StepInfo(step, config.steps)))
@@ -111,12 +115,14 @@ def train(setup: Setup, run: RunDir, outcome: TrainingOutcome | None = None,
             row = {"step": done, "images": outcome.images, **row}
             if main:
                 _append_line(run.metrics, row)
+                loggers.log_row(row)  # the row just written: no extra read from the device
             outcome.step, outcome.last_row = done, row
             progress.report(done, row, speed)
             # Samples, checkpoint and evaluation, each on its own interval.
             if main and (done % config.sample_every == 0 or done == config.steps):
-                save_grid(generate(setup.sampling_generator(), grid.z, grid.labels), grid.columns,
-                          run.sample_path(done), _real_points(setup))
+                samples = generate(setup.sampling_generator(), grid.z, grid.labels)
+                save_grid(samples, grid.columns, run.sample_path(done), _real_points(setup))
+                loggers.log_samples(done, run.sample_path(done), samples)
             if done % config.checkpoint_every == 0 or done == config.steps:
                 # Collective across ranks.
                 state = capture_state(setup, done, outcome.images, scalars, outcome.training_figures())
@@ -124,6 +130,7 @@ def train(setup: Setup, run: RunDir, outcome: TrainingOutcome | None = None,
                     save_checkpoint(run.checkpoint, state)
             if main and _evaluation_due(config, done):
                 _evaluate_during_training(setup, run, done, outcome)
+                loggers.log_evaluation(done, outcome.evaluations[-1]["metrics"])
             window_started, window_images = time.perf_counter(), 0
     return outcome
 

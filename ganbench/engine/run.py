@@ -18,6 +18,8 @@ from ganbench.engine.loop import TrainingOutcome, train
 from ganbench.engine.setup import Setup, prepare
 from ganbench.engine.best_step import best_of_run
 from ganbench.engine.evaluation import evaluate
+from ganbench.engine.run_loggers import RunLoggers
+from ganbench.logger import RunStart
 from ganbench.results.atomic import write_json
 from ganbench.results.result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
@@ -62,23 +64,35 @@ def train_and_finish(setup: Setup, run_dir: RunDir, show_progress: bool, restart
     if existing is not None and existing.ended:
         return RunReport(run_dir.path, existing, skipped=True)
     started = time.perf_counter()
+    loggers = RunLoggers(setup.loggers if ranks.main else ())  # the process that owns the directory logs
     try:
         if ranks.main:
             prepare_directory(setup, run_dir)
         barrier(ranks)
         outcome, scalar_state = resume(setup, run_dir)
         start_step = outcome.step
-        outcome = train(setup, run_dir, outcome, show_progress=show_progress, scalar_state=scalar_state)
+        loggers.start(RunStart(setup.config, setup.config.run_id, run_group(setup), run_dir.path, start_step))
+        outcome = train(setup, run_dir, outcome, show_progress=show_progress, scalar_state=scalar_state,
+                        loggers=loggers)
         if not ranks.main:
             return RunReport(run_dir.path, None, resumed_from=start_step)
         result = finish(setup, run_dir, outcome, time.perf_counter() - started)
     except BaseException:
+        loggers.finish(None)  # interrupted or failed: the trackers close their runs as unfinished
         if ranks.main:
             discard_if_never_a_run(run_dir)
         raise
     if publish:
         publish_run(run_dir)
+    tell_loggers_the_end(loggers, result)
     return RunReport(run_dir.path, result, resumed_from=start_step)
+
+
+def tell_loggers_the_end(loggers: RunLoggers, result: RunResult) -> None:
+    """The final evaluation and the result, after curves.png exists, so trackers can keep it too."""
+    if result.metrics:
+        loggers.log_evaluation(result.steps, result.metrics)
+    loggers.finish(result)
 
 
 def resume(setup: Setup, run_dir: RunDir) -> tuple[TrainingOutcome, dict | None]:
@@ -165,12 +179,12 @@ def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, wall_seconds
 
 
 def publish_run(run_dir: RunDir) -> None:
-    """After result.json: add the run to the results index, draw curves.png, write TensorBoard events.
+    """After result.json: add the run to the results index and draw curves.png. (TensorBoard events
+    come from the ``tensorboard`` logger, when the user asks for it, never implicitly.)
 
     The run directory is the truth, so a failure here is a warning and never loses the run."""
     from ganbench.results import index, plots
-    for what, action in (("the results index", index.upsert_run), ("curves.png", plots.write_run_curves),
-                         ("TensorBoard events", plots.write_tensorboard)):
+    for what, action in (("the results index", index.upsert_run), ("curves.png", plots.write_run_curves)):
         try:
             action(run_dir.path)
         except Exception as error:

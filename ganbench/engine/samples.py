@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from ganbench.architecture import finest
 from ganbench.engine.latent import draw_latent
@@ -61,33 +61,31 @@ def save_grid(samples: torch.Tensor, columns: int, path: Path, real: torch.Tenso
 
 
 def image_grid(images: torch.Tensor, columns: int, padding: int = 2) -> Image.Image:
-    """uint8 tiles on a dark background; one row per ``columns`` images."""
-    tiles = quantize(images).cpu()
-    count, channels, height, width = tiles.shape
-    rows = math.ceil(count / columns)
-    canvas = torch.full((channels, rows * (height + padding) + padding, columns * (width + padding) + padding),
-                        32, dtype=torch.uint8)
-    for index in range(count):
-        top = padding + (index // columns) * (height + padding)
-        left = padding + (index % columns) * (width + padding)
-        canvas[:, top:top + height, left:left + width] = tiles[index]
-    array = canvas.permute(1, 2, 0).numpy()
-    picture = Image.fromarray(array[:, :, 0] if channels == 1 else array[:, :, :3])
-    scale = max(1, 256 // max(height, 1))  # small images are enlarged so a person can see them
-    return picture.resize((picture.width * min(scale, 8), picture.height * min(scale, 8)), Image.NEAREST)
+    """uint8 tiles on a dark background; one row per ``columns`` images (torchvision's make_grid)."""
+    from torchvision.transforms.functional import to_pil_image
+    from torchvision.utils import make_grid
+
+    tiles = quantize(images).cpu()  # the same uint8 values the evaluators see
+    height = tiles.shape[-2]
+    grid = make_grid(tiles, nrow=columns, padding=padding, pad_value=32)
+    picture = to_pil_image(grid[:1] if tiles.shape[1] == 1 else grid[:3])
+    scale = min(max(1, 256 // max(height, 1)), 8)  # small images are enlarged so a person can see them
+    return picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
 
 
 def scatter_picture(points: torch.Tensor, real: torch.Tensor | None, size: int = 400) -> Image.Image:
-    """Generated 2-D points (red) over real ones (grey), on the square [-1.2, 1.2]^2."""
-    picture = Image.new("RGB", (size, size), "white")
-    draw = ImageDraw.Draw(picture)
+    """Generated 2-D points (red) over real ones (grey), on the square [-1.2, 1.2]^2 (matplotlib)."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    def plot(data: torch.Tensor, colour: str) -> None:
-        pixels = ((data[:, :2].float().cpu().clamp(-1.2, 1.2) + 1.2) / 2.4 * (size - 1)).tolist()
-        for x, y in pixels:
-            draw.ellipse((x - 1.5, size - 1 - y - 1.5, x + 1.5, size - 1 - y + 1.5), fill=colour)
-
+    figure = Figure(figsize=(size / 100, size / 100), dpi=100)
+    axes = figure.add_axes((0, 0, 1, 1))  # the plot fills the picture: the square is the data's range
     if real is not None:
-        plot(real, "#b0b0b0")
-    plot(points, "#d62728")
-    return picture
+        axes.scatter(*real[:, :2].float().cpu().numpy().T, s=4, c="#b0b0b0", linewidths=0)
+    axes.scatter(*points[:, :2].float().cpu().numpy().T, s=6, c="#d62728", linewidths=0)
+    axes.set(xlim=(-1.2, 1.2), ylim=(-1.2, 1.2), aspect="equal")
+    axes.set_axis_off()
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")

@@ -19,6 +19,7 @@ from ganbench.engine.distributed import SINGLE, Ranks, initialise
 from ganbench.engine.latent import LatentSampler
 from ganbench.errors import CheckpointError, ConfigError, DataError, Incompatible
 from ganbench.evaluator import Evaluator
+from ganbench.logger import Logger
 from ganbench.loss import Loss, OptimizerSettings, Penalty
 from ganbench.registry import Registry
 from ganbench.stabilizer import Stabilizer
@@ -48,6 +49,7 @@ class Setup:
     penalties: list[Penalty]
     ranks: Ranks = SINGLE
     source_group: str | None = None  # the group of the run whose weights started this one (init_from)
+    loggers: list[Logger] = dataclasses.field(default_factory=list)  # checked, not started: rank 0 starts them
 
     def sampling_generator(self) -> Generator:
         """The generator to sample and evaluate with: EMA weights when a stabilizer keeps them."""
@@ -66,6 +68,7 @@ def prepare(config: RunConfig, registry: Registry | None = None, ranks: Ranks = 
     loss = registry.create("loss", config.loss.name, config.loss.options)
     stabilizers = create_stabilizers(registry, config.stabilizers)
     dataset = registry.create("dataset", config.dataset.name, config.dataset.options)
+    loggers = create_loggers(registry, config.loggers)  # a missing tracker package stops the run here
     device = device_for_rank(resolve_device(config.device), ranks)
     if config.precision == "fp16" and device.type == "cpu":  # --device auto may land on the CPU
         raise ConfigError("precision fp16 needs a GPU, and this run is on the CPU; use bf16 on the CPU.")
@@ -93,7 +96,7 @@ def prepare(config: RunConfig, registry: Registry | None = None, ranks: Ranks = 
                            class_frequencies=source.class_frequencies() if conditional else None)
     penalties = list(loss.penalties()) + [p for stabilizer in stabilizers for p in stabilizer.penalties()]
     setup = Setup(config, device, spec, source, architecture, loss, stabilizers, evaluators, generator,
-                  discriminator, settings, opt_g, opt_d, latent, conditional, penalties, ranks)
+                  discriminator, settings, opt_g, opt_d, latent, conditional, penalties, ranks, loggers=loggers)
     if config.init_from:
         load_initial_weights(setup, Path(config.init_from))
     return setup
@@ -119,6 +122,14 @@ def create_stabilizers(registry: Registry, choices: list[Choice]) -> list[Stabil
         raise Incompatible("stabilizer 'none' is the baseline and cannot be combined with other stabilizers.")
     created = [registry.create("stabilizer", choice.name, choice.options) for choice in choices]
     return sorted(created, key=lambda stabilizer: stabilizer.order)
+
+
+def create_loggers(registry: Registry, choices: list[Choice]) -> list[Logger]:
+    """The run's loggers, each checked (its package present) before anything trains."""
+    loggers = [registry.create("logger", choice.name, choice.options) for choice in choices]
+    for logger in loggers:
+        logger.check()
+    return loggers
 
 
 def load_data(dataset: Dataset, config: RunConfig, device: torch.device) -> DataSource:

@@ -1,8 +1,8 @@
 """Pictures of runs: the loss and D-accuracy curves every GAN report used to draw by hand.
 
 ``write_run_curves`` draws ``curves.png`` in a run directory from its metrics.jsonl;
-``plot_runs`` overlays several runs in one picture; ``write_tensorboard`` replays the same logs
-as TensorBoard events when the ``tensorboard`` package is installed. Figures are made with
+``plot_runs`` overlays several runs in one picture (TensorBoard events come from the
+``tensorboard`` logger, ganbench.loggers.tensorboard). Figures are made with
 matplotlib's object API on the Agg canvas (no pyplot, no display, safe in worker processes).
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import shutil
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -22,7 +21,6 @@ LOSSES = ("d_loss_real", "d_loss_fake", "g_loss")
 ACCURACIES = ("d_acc_real", "d_acc_fake")
 LINE_STYLES = {"d_loss_real": "-", "d_loss_fake": "--", "g_loss": ":", "d_acc_real": "-", "d_acc_fake": "--"}
 CURVES_NAME = "curves.png"
-TENSORBOARD_FOLDER = "tensorboard"
 
 Series = dict[str, list[tuple[int, float]]]  # scalar name -> (step, value) points
 
@@ -108,31 +106,6 @@ def plot_runs(run_paths: Sequence[Path | str], out: Path | str) -> Path:
     runs = [(Path(path).name, read_series(RunDir(path).read_metrics())) for path in run_paths]
     save_figure(curves_figure(runs), Path(out))
     return Path(out)
-
-
-def write_tensorboard(run_path: Path | str) -> bool:
-    """Replay metrics.jsonl and evaluations as TensorBoard events in RUN/tensorboard/.
-
-    Written once at the end of a run (nothing on the training hot path); returns False, silently,
-    when the tensorboard package is not installed."""
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:
-        return False
-    folder = RunDir(run_path)
-    target = folder.path / TENSORBOARD_FOLDER
-    shutil.rmtree(target, ignore_errors=True)  # a re-run replaces the events instead of doubling them
-    writer = SummaryWriter(log_dir=str(target))
-    try:
-        for name, points in read_series(folder.read_metrics()).items():
-            for step, value in points:
-                writer.add_scalar(f"train/{name}", value, step)
-        for step, metrics in evaluation_points(folder):
-            for name, value in metrics.items():
-                writer.add_scalar(f"eval/{name}", value, step)
-    finally:
-        writer.close()
-    return True
 
 
 def evaluation_points(folder: RunDir) -> list[tuple[int, dict[str, float]]]:

@@ -26,10 +26,10 @@ from ganbench.registry import Registry
 FIELDS = tuple(field.name for field in dataclasses.fields(RunConfig))
 COMPONENTS = {"arch": "architecture", "loss": "loss", "dataset": "dataset"}
 AXIS_ORDER = ("dataset", "arch", "loss", "stabilizers")  # outer to inner; other settings next, the seed last
-HAS_OWN_FLAG = ("arch", "loss", "dataset", "stabilizers", "evaluators", "seed")
+HAS_OWN_FLAG = ("arch", "loss", "dataset", "stabilizers", "evaluators", "loggers", "seed")
 # Command-line parameter -> the RunConfig field it sets (the rest share their field's name).
 PARAM_FIELDS = {"arch_opt": "arch", "loss_opt": "loss", "data_opt": "dataset", "stab_opt": "stabilizers",
-                "eval_opt": "evaluators", "compile_": "compile"}
+                "eval_opt": "evaluators", "log_opt": "loggers", "compile_": "compile"}
 
 
 @dataclasses.dataclass
@@ -232,7 +232,7 @@ def set_axes(pairs: Iterable[str]) -> dict[str, list[str]]:
         if key not in FIELDS:
             raise ConfigError(f"--set {key}: no such run setting; valid settings: {', '.join(sorted(FIELDS))}.")
         if key in HAS_OWN_FLAG:
-            flag = {"stabilizers": "stabilizer", "evaluators": "evaluator"}.get(key, key)
+            flag = {"stabilizers": "stabilizer", "evaluators": "evaluator", "loggers": "logger"}.get(key, key)
             raise ConfigError(f"--set {key}: use --{'seeds' if key == 'seed' else flag} for this setting.")
         values = split_list(text, f"--set {key}")
         _refuse_unsweepable(key, values, "--set")
@@ -353,7 +353,7 @@ def parse_settings(table: dict[str, Any], where: str) -> tuple[dict[str, Any], d
             axes["seed"] = _suite_seeds(value, where)
         elif key == "stabilizers":
             axes[key] = [_stabilizer_set(item, where) for item in (value if isinstance(value, list) else [value])]
-        elif key == "evaluators":
+        elif key in ("evaluators", "loggers"):
             fixed[key] = [_component(item, where) for item in (value if isinstance(value, list) else [value])]
         elif key in COMPONENTS and isinstance(value, list):
             axes[key] = [_component(item, where) for item in value]
