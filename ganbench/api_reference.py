@@ -87,7 +87,10 @@ def _type_name(kind: Any) -> str:
 
 
 def dataclass_fields(cls: type) -> list[tuple[str, str]]:
-    hints = typing.get_type_hints(cls)
+    try:
+        hints = typing.get_type_hints(cls)
+    except NameError:  # a type named only for type checkers, to keep imports acyclic: its written name
+        hints = {field.name: field.type for field in dataclasses.fields(cls)}
     return [(field.name, _type_name(hints[field.name])) for field in dataclasses.fields(cls)]
 
 

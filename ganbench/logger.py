@@ -12,14 +12,16 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 
 from ganbench.component import Component
-from ganbench.config import RunConfig
 from ganbench.errors import ConfigError
 from ganbench.results.result import RunResult
+
+if TYPE_CHECKING:  # the config module resolves through the registry, which imports this contract
+    from ganbench.config import RunConfig
 
 
 @dataclasses.dataclass
