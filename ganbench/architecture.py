@@ -10,7 +10,7 @@ the generator, coarse to fine, and take the matching list in the discriminator;
 from __future__ import annotations
 
 import dataclasses
-from typing import NamedTuple, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 import torch
 from torch import nn
@@ -18,6 +18,10 @@ from torch import nn
 from ganbench.component import Component
 from ganbench.data.spec import DataSpec
 from ganbench.errors import Incompatible
+
+if TYPE_CHECKING:  # loss.py and stabilizer.py import this module
+    from ganbench.loss import Penalty
+    from ganbench.stabilizer import Stabilizer
 
 Images = torch.Tensor | list[torch.Tensor]
 
@@ -132,6 +136,27 @@ class Architecture(Component):
         initialised as the architecture's paper does. Called once per run, after ``check``, with the
         random seed already set, so the same seed gives the same initial weights."""
         raise NotImplementedError
+
+    def penalties(self, spec: DataSpec) -> list["Penalty"]:
+        """Regularizers that belong to the architecture's paper, with their intervals.
+
+        Optional; none by default. A penalty with ``target="discriminator"`` is added to D's
+        loss like a loss's gradient penalty (StyleGAN2's lazy R1); one with
+        ``target="generator"`` is added to G's loss in the G step (StyleGAN2's path length
+        regularization), and its ``compute`` gets ``inputs.generator``. Each runs every
+        ``interval`` steps and is multiplied by the interval (lazy regularization, Karras et
+        al. 2020). The engine gathers them after the loss's and before the stabilizers'.
+        """
+        return []
+
+    def check_stabilizers(self, stabilizers: Sequence["Stabilizer"]) -> None:
+        """Raise Incompatible with the reason when a stabilizer of the run cannot work here.
+
+        Optional; accepts every stabilizer by default. For an architecture that applies a
+        trick itself (spectral norm, minibatch-std, R1), so that the same stabilizer on top
+        would apply it twice or silently do nothing. Called after every stabilizer's own
+        ``check`` and before the models are built.
+        """
 
 
 def finest(images: Images) -> torch.Tensor:

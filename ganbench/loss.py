@@ -8,11 +8,11 @@ by the interval ("lazy regularization", Karras et al. 2020).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 import torch
 
-from ganbench.architecture import Discriminator, Images
+from ganbench.architecture import Discriminator, Generator, Images
 from ganbench.component import Component
 
 
@@ -40,23 +40,31 @@ class OptimizerSettings:
 
 @dataclasses.dataclass
 class PenaltyInputs:
-    """What a penalty may look at: the discriminator and this step's D inputs."""
+    """What a penalty may look at: the discriminator and this step's D inputs.
+
+    For a generator penalty (``Penalty.target == "generator"``) ``real`` is None, ``fake`` is
+    G's batch of this step (not detached) and ``generator`` is set."""
 
     discriminator: Discriminator
-    real: Images
-    fake: Images  # detached from G
+    real: Images | None
+    fake: Images  # detached from G, for a discriminator penalty
     y_real: torch.Tensor | None
     y_fake: torch.Tensor | None
     step: int
+    generator: Generator | None = None
 
 
 @dataclasses.dataclass
 class Penalty:
-    """An extra D loss term, evaluated every ``interval`` steps and scaled by the interval."""
+    """An extra loss term, evaluated every ``interval`` steps and scaled by the interval.
+
+    ``target`` says whose loss it joins: the discriminator's (gradient penalties, R1) or the
+    generator's (StyleGAN2's path length regularization, which only an architecture declares)."""
 
     name: str
     compute: Callable[[PenaltyInputs], torch.Tensor]
     interval: int = 1
+    target: Literal["discriminator", "generator"] = "discriminator"
 
 
 class Loss(Component):

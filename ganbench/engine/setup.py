@@ -82,6 +82,7 @@ def prepare(config: RunConfig, registry: Registry | None = None, ranks: Ranks = 
     architecture.check(spec)
     for stabilizer in stabilizers:
         stabilizer.check(loss, architecture, spec, stabilizers)
+    architecture.check_stabilizers(stabilizers)
     evaluators = choose_evaluators(registry, config.evaluators, spec)
     conditional = architecture.uses_labels(spec)
     generator, discriminator = build_models(config, architecture, loss, stabilizers, spec, conditional, device)
@@ -94,7 +95,8 @@ def prepare(config: RunConfig, registry: Registry | None = None, ranks: Ranks = 
     opt_g, opt_d = make_optimizers(generator, discriminator, settings, device)
     latent = LatentSampler(config.latent_dim, config.latent_dist, device, seed=config.seed + 1,
                            class_frequencies=source.class_frequencies() if conditional else None)
-    penalties = list(loss.penalties()) + [p for stabilizer in stabilizers for p in stabilizer.penalties()]
+    penalties = [*loss.penalties(), *architecture.penalties(spec),
+                 *[p for stabilizer in stabilizers for p in stabilizer.penalties()]]
     setup = Setup(config, device, spec, source, architecture, loss, stabilizers, evaluators, generator,
                   discriminator, settings, opt_g, opt_d, latent, conditional, penalties, ranks, loggers=loggers)
     if config.init_from:

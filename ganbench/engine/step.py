@@ -96,9 +96,11 @@ class AdversarialStep:
                 fake = setup.generator(z, y_fake if setup.conditional else None)
             out = setup.discriminator(self.d_input(fake, info), y_fake if setup.conditional else None)
             loss = setup.loss.g_loss(out.logits.float(), targets) + self.auxiliary_loss(out, y_fake)
+            # Greg: the architecture's generator penalties (path length), outside the logged g_loss.
+            penalty = self.generator_penalty(info, fake, y_fake)
         setup.discriminator.requires_grad_(True)
         setup.opt_g.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss + penalty).backward()
         average_gradients(setup.generator, setup.ranks)
         grad_norm = total_grad_norm(setup.generator)
         setup.opt_g.step()
@@ -128,11 +130,19 @@ class AdversarialStep:
         return F.cross_entropy(out.class_logits.float(), labels)
 
     def penalty(self, info: StepInfo, real_in: Images, fake_in: Images, y_real, y_fake) -> torch.Tensor:
-        """Penalties due at this step, scaled by their interval (lazy regularization)."""
+        """D penalties due at this step, scaled by their interval (lazy regularization)."""
+        inputs = PenaltyInputs(self.setup.discriminator, real_in, fake_in, y_real, y_fake, info.step)
+        return self.due_penalties("discriminator", info, inputs)
+
+    def generator_penalty(self, info: StepInfo, fake: Images, y_fake) -> torch.Tensor:
+        """G penalties due at this step (an architecture's path length regularization)."""
+        inputs = PenaltyInputs(self.setup.discriminator, None, fake, None, y_fake, info.step, self.setup.generator)
+        return self.due_penalties("generator", info, inputs)
+
+    def due_penalties(self, target: str, info: StepInfo, inputs: PenaltyInputs) -> torch.Tensor:
         total = self.zero
         for penalty in self.setup.penalties:
-            if info.step % penalty.interval == 0:
-                inputs = PenaltyInputs(self.setup.discriminator, real_in, fake_in, y_real, y_fake, info.step)
+            if penalty.target == target and info.step % penalty.interval == 0:
                 total = total + penalty.interval * penalty.compute(inputs)
         return total
 
