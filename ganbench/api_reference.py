@@ -23,8 +23,9 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("loss", "ganbench.loss:Loss",
      ("ganbench.loss:Targets", "ganbench.loss:Penalty", "ganbench.loss:PenaltyInputs",
       "ganbench.loss:OptimizerSettings")),
-    ("stabilizer", "ganbench.stabilizer:Stabilizer", ("ganbench.stabilizer:StepInfo",)),
-    ("evaluator", "ganbench.evaluator:Evaluator", ("ganbench.evaluator:EvalContext",)),
+    ("stabilizer", "ganbench.stabilizer:Stabilizer", ("ganbench.stabilizer:StepInfo", "ganbench.loss:GPenaltyInputs")),
+    ("evaluator", "ganbench.evaluator:Evaluator",
+     ("ganbench.evaluator:EvalContext", "ganbench.evaluate.feature_space:FeatureSpace")),
     ("dataset", "ganbench.dataset:Dataset",
      ("ganbench.dataset:DataRequest", "ganbench.data.spec:DataSpec", "ganbench.data.source:DataSource")),
 )
