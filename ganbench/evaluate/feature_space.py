@@ -50,6 +50,8 @@ class FeatureSpace:
         return torch.cat(chunks)
 
     def protocol(self) -> dict[str, Any]:
+        """What a result records about this space: its name, extractor, weights sha256 and resize. Call it
+        in your evaluator's ``protocol`` and merge its counts and seed in."""
         return {"feature_space": self.name, "feature_extractor": self.description,
                 "weights_sha256": self.weights_sha256, "image_size": self.image_size}
 

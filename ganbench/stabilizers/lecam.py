@@ -13,7 +13,8 @@ The outputs are the ones the loss itself used (``PenaltyInputs.real_out``/``fake
 D pass, and exactly what the loss saw even when D has dropout or noise. The anchors update on
 the device at every evaluation of the penalty, before it is computed, and live in checkpoints,
 so a resumed run continues them. The paper weights it 0.3 on CIFAR and 0.01 on ImageNet; the
-default 0.1 sits between, and does not stop a small DCGAN on digits from learning.
+default 0.1 sits between, and does not stop a small convolutional GAN on digits from learning
+(docs/stabilizers.md has the short runs).
 """
 
 from __future__ import annotations
