@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal
 
 import torch
 
 from ganbench.component import Component
 from ganbench.data.source import DataSource
 from ganbench.data.spec import DataSpec
+
+if TYPE_CHECKING:
+    from ganbench.evaluate.feature_space import FeatureSpace
 
 Direction = Literal["lower", "higher"]
 
@@ -66,6 +69,22 @@ class EvalContext:
         """``real`` quantised to uint8."""
         images, labels = self.real(n)
         return quantize(images), labels
+
+    def feature_space(self, space: str = "domain", **options: Any) -> "FeatureSpace":
+        """The feature space ``space`` of this run's data, opened once per context and options:
+        "domain" (the classifier trained on the labelled data, domain-fid's), "inception" (option
+        ``weights``, fid's) or "timm" (options of timm-fid: ``model``, ``weights``, ``preset``, ...).
+        Raises a GanbenchError in one sentence when its weights or labels are missing."""
+        from ganbench.evaluate.feature_space import open_space
+        opened = self.__dict__.setdefault("_feature_spaces", {})  # not a field: a cache of this context
+        key = (space, tuple(sorted(options.items())))
+        if key not in opened:
+            opened[key] = open_space(self, space, **options)
+        return opened[key]
+
+    def features(self, images: torch.Tensor, space: str = "domain", **options: Any) -> torch.Tensor:
+        """Features (N, D), float64 on the CPU, of uint8 images (N, C, H, W) in ``feature_space(space)``."""
+        return self.feature_space(space, **options).extract(images, self.batch_size)
 
 
 class Evaluator(Component):

@@ -1,8 +1,9 @@
 """The Loss contract: the adversarial objective, its targets and its regularizers.
 
 The engine calls ``d_loss``/``g_loss`` on logits and runs backward itself. Penalties (a
-gradient penalty, R1) run their own discriminator pass every ``interval`` steps and are scaled
-by the interval ("lazy regularization", Karras et al. 2020).
+gradient penalty, R1) are evaluated every ``interval`` steps and scaled by the interval ("lazy
+regularization", Karras et al. 2020). A penalty may run its own discriminator pass, or read the
+outputs of the loss's own pass (``PenaltyInputs.real_out``/``fake_out``) at no extra cost.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, Callable, Literal
 
 import torch
 
-from ganbench.architecture import Discriminator, Generator, Images
+from ganbench.architecture import Discriminator, DOutput, Generator, Images
 from ganbench.component import Component
 
 
@@ -40,29 +41,46 @@ class OptimizerSettings:
 
 @dataclasses.dataclass
 class PenaltyInputs:
-    """What a penalty may look at: the discriminator and this step's D inputs.
-
-    For a generator penalty (``Penalty.target == "generator"``) ``real`` is None, ``fake`` is
-    G's batch of this step (not detached) and ``generator`` is set."""
+    """What a D penalty may look at: the discriminator, this step's D inputs (after ``d_input``), and
+    D's outputs on them from the loss's own pass, with their graph: reading ``real_out``/``fake_out``
+    costs no extra D pass and sees exactly what the loss saw, dropout and noise included (LeCam)."""
 
     discriminator: Discriminator
-    real: Images | None
-    fake: Images  # detached from G, for a discriminator penalty
+    real: Images
+    fake: Images  # detached from G
     y_real: torch.Tensor | None
     y_fake: torch.Tensor | None
     step: int
-    generator: Generator | None = None
+    real_out: DOutput | None = None  # D(real) of the loss's pass, with graph; None outside the engine
+    fake_out: DOutput | None = None  # D(fake) of the loss's pass, with graph (to D only: fake is detached)
+    generator: Generator | None = None  # for penalties that draw more fakes (latent consistency)
+    z: torch.Tensor | None = None  # the latent vectors ``fake`` was generated from
+
+
+@dataclasses.dataclass
+class GPenaltyInputs:
+    """What a G penalty may look at, in G's update: the models, the latent vectors, the fakes as G made
+    them (before ``d_input``, with graph to G) and D's output on them (after ``d_input``, with graph)."""
+
+    generator: Generator
+    discriminator: Discriminator
+    z: torch.Tensor
+    y: torch.Tensor | None
+    fake: Images
+    fake_out: DOutput
+    step: int
 
 
 @dataclasses.dataclass
 class Penalty:
     """An extra loss term, evaluated every ``interval`` steps and scaled by the interval.
 
-    ``target`` says whose loss it joins: the discriminator's (gradient penalties, R1) or the
-    generator's (StyleGAN2's path length regularization, which only an architecture declares)."""
+    ``target`` says whose loss it joins: the discriminator's (gradient penalties, R1; ``compute`` takes
+    PenaltyInputs) or the generator's (StyleGAN2's path length, ``Stabilizer.g_penalties``; ``compute``
+    takes GPenaltyInputs). A generator penalty is trained on but kept out of the logged ``g_loss``."""
 
     name: str
-    compute: Callable[[PenaltyInputs], torch.Tensor]
+    compute: Callable[[Any], torch.Tensor]
     interval: int = 1
     target: Literal["discriminator", "generator"] = "discriminator"
 

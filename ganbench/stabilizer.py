@@ -7,11 +7,14 @@ the user gave). The points are:
 2. ``neck_layers``       layers inserted before D's head (dropout, noise, minibatch-std)
 3. ``parametrize``       change modules once after building (spectral norm)
 4. ``optimizer_settings`` change learning rates (TTUR)
-5. ``d_input``           transform every D input, real and fake, every scale (instance noise)
+5. ``d_input_all``       transform every D input, real and fake, all scales at once (DiffAugment,
+                         ADA); by default ``d_input`` on each scale (instance noise)
 6. ``targets``           change the real/fake targets (label smoothing, flipping)
-7. ``penalties``         extra D loss terms with an interval (R1)
-8. ``after_d_step`` / ``after_g_step``  act after an optimizer step (EMA of G)
-9. ``sampling_generator`` the generator used for samples and evaluation (EMA weights)
+7. ``penalties``         extra D loss terms with an interval (R1, LeCam, consistency)
+8. ``g_samples`` / ``g_penalties``  choose the fakes that train G (top-k), extra G loss terms
+9. ``after_d_step`` / ``after_g_step``  act after an optimizer step (EMA of G)
+10. ``scalars``          device scalars logged with the step's (ADA's p)
+11. ``sampling_generator`` the generator used for samples and evaluation (EMA weights)
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import TYPE_CHECKING, Sequence
 import torch
 from torch import nn
 
-from ganbench.architecture import Discriminator, Generator
+from ganbench.architecture import Discriminator, Generator, Images, map_images
 from ganbench.component import Component
 from ganbench.loss import OptimizerSettings, Penalty, Targets
 
@@ -79,8 +82,18 @@ class Stabilizer(Component):
         """Transform one D input batch (instance noise). Called at every D forward pass: the real
         batch after ``prepare_real``, the detached fake batch in D's update and the fake batch in G's
         update (so gradients reach G through it); for multi-scale models once per scale. Penalties
-        see the transformed inputs."""
+        see the transformed inputs. ``d_input_all`` calls it; a stabilizer that overrides
+        ``d_input_all`` need not implement it."""
         return x
+
+    def d_input_all(self, images: Images, info: StepInfo) -> Images:
+        """Transform one whole D input: a batch, or every scale of a multi-scale batch (coarse to fine)
+        at once, so that one random augmentation (the same shift, the same cutout) can be applied to
+        every scale consistently (DiffAugment, ADA). Called at every D forward pass, where ``d_input``
+        is described: the real batch after ``prepare_real``, the detached fakes in D's update and the
+        fakes in G's update, with graph, so it must be differentiable for gradients to reach G. The
+        default calls ``d_input`` on each scale, so a stabilizer written for ``d_input`` is unchanged."""
+        return map_images(images, lambda x: self.d_input(x, info))
 
     def targets(self, targets: Targets, info: StepInfo) -> Targets:
         """Return changed real/fake targets (label smoothing, flipping). Called at every D update with
@@ -91,8 +104,27 @@ class Stabilizer(Component):
     def penalties(self) -> list[Penalty]:
         """Extra D loss terms (R1). Asked once at set-up; each penalty's ``compute`` is then called at
         every D update whose step is a multiple of its ``interval``, with the same D inputs as the
-        loss (after ``d_input``), and its value is multiplied by the interval (lazy regularization)."""
+        loss (after ``d_input``) and D's outputs from the loss's own pass (``real_out``, ``fake_out``),
+        and its value is multiplied by the interval (lazy regularization)."""
         return []
+
+    def g_samples(self, fake_logits: torch.Tensor, info: StepInfo) -> torch.Tensor | None:
+        """Indices of the fakes whose loss trains G (top-k), or None for all of them. Called at every
+        G update with D's logits on the fakes (detached, one per sample, after the selections of the
+        stabilizers before this one); the loss's ``g_loss`` then sees only the chosen logits."""
+        return None
+
+    def g_penalties(self) -> list[Penalty]:
+        """Extra G loss terms (latent consistency's G side). Asked once at set-up; each penalty's
+        ``compute`` gets GPenaltyInputs at every G update whose step is a multiple of its
+        ``interval``, and its value, times the interval, is added to G's loss before backward."""
+        return []
+
+    def scalars(self) -> dict[str, torch.Tensor]:
+        """Named 0-d tensors (on any device) to log with the step's scalars in metrics.jsonl, averaged
+        over each log window (ADA's p). Called once at set-up for the names and after every step
+        for the values; the names must stay the same and must not clash with the engine's."""
+        return {}
 
     def after_d_step(self, discriminator: Discriminator, info: StepInfo) -> None:
         """Act on D after each D optimizer step (after the loss's own ``after_d_step``)."""

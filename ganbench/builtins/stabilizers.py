@@ -8,13 +8,19 @@ order  name              point(s)                                why there
 =====  ================  ======================================  =================================
 10     spectral-norm     parametrize (D)                         before anything copies weights
 20     ttur              optimizer_settings                      the user's --lr-g/--lr-d win after it
-30     instance-noise    d_input (real and fake, every scale)    the only input transform
+24     diffaug           d_input_all (real and fake, all scales) augment the clean images ...
+25     ada               d_input_all; p from D's real outputs    ... (one of the two) ...
+30     instance-noise    d_input (real and fake, every scale)    ... then add noise
 40     label-smoothing   targets                                 smooth first ...
 45     label-flip        targets                                 ... then swap the smoothed values
 50     minibatch-std     neck_layers                             first in the neck: clean features
 55     d-noise           neck_layers                             noise on the features ...
 60     dropout           neck_layers                             ... then dropout, right before the head
 70     r1                penalties (real data, lazy)             an extra D loss term
+72     lecam             penalties (the loss's own D outputs)    anchors from the loss's D pass
+74     cr                penalties (D(x) against D(T(x)))        consistency on augmented inputs
+75     zcr               penalties and g_penalties               consistency in latent space
+80     topk              g_samples                               G learns from its best fakes
 90     ema               parametrize (copies G), after_g_step,   last: copies G after every change
                          sampling_generator, checkpoint state
 -      none              nothing                                 the explicit baseline for sweeps
@@ -28,15 +34,20 @@ from __future__ import annotations
 
 from ganbench import hookimpl
 from ganbench.stabilizer import Stabilizer
+from ganbench.stabilizers.ada import ADA
+from ganbench.stabilizers.consistency import BalancedConsistency, LatentConsistency
 from ganbench.stabilizers.d_noise import DNoise
+from ganbench.stabilizers.diffaug import DiffAugment
 from ganbench.stabilizers.dropout import Dropout
 from ganbench.stabilizers.ema import EMA
 from ganbench.stabilizers.instance_noise import InstanceNoise
 from ganbench.stabilizers.label_flip import LabelFlip
+from ganbench.stabilizers.lecam import LeCam
 from ganbench.stabilizers.label_smoothing import LabelSmoothing
 from ganbench.stabilizers.minibatch_std import MinibatchStd
 from ganbench.stabilizers.r1 import R1
 from ganbench.stabilizers.spectral_norm import SpectralNorm
+from ganbench.stabilizers.topk import TopK
 from ganbench.stabilizers.ttur import TTUR
 
 
@@ -46,7 +57,8 @@ class NoStabilizer(Stabilizer):
 
 
 BUILTIN_STABILIZERS = (NoStabilizer, SpectralNorm, TTUR, InstanceNoise, LabelSmoothing, LabelFlip, MinibatchStd,
-                       DNoise, Dropout, R1, EMA)
+                       DNoise, Dropout, R1, EMA, DiffAugment, ADA, LeCam, BalancedConsistency, LatentConsistency,
+                       TopK)
 
 
 @hookimpl

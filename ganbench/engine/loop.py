@@ -22,7 +22,7 @@ from ganbench.engine.run_loggers import RunLoggers
 from ganbench.engine.samples import FixedLatents, generate, save_grid
 from ganbench.engine.scalars import ScalarAccumulator
 from ganbench.engine.setup import Setup
-from ganbench.engine.step import SCALARS, AdversarialStep
+from ganbench.engine.step import AdversarialStep
 from ganbench.engine.evaluation import evaluate
 from ganbench.errors import RunInterrupted
 from ganbench.results.result import RunStatus
@@ -70,7 +70,7 @@ def train(setup: Setup, run: RunDir, outcome: TrainingOutcome | None = None,
     start_step = outcome.step
     step_fn = AdversarialStep(setup)
     main = setup.ranks.main  # only rank 0 writes files
-    scalars = ScalarAccumulator(SCALARS, setup.device, setup.ranks)
+    scalars = ScalarAccumulator(step_fn.scalar_names, setup.device, setup.ranks)
     scalars.start_at(start_step)
     if scalar_state:
         scalars.load_state_dict(scalar_state)

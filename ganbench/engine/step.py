@@ -19,7 +19,7 @@ from ganbench.architecture import DOutput, Images, map_images
 from ganbench.engine.device import autocast
 from ganbench.engine.distributed import average_gradients
 from ganbench.engine.setup import Setup
-from ganbench.loss import PenaltyInputs, Targets
+from ganbench.loss import GPenaltyInputs, PenaltyInputs, Targets
 from ganbench.stabilizer import StepInfo
 
 SCALARS = ("d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake", "d_penalty",
@@ -40,18 +40,29 @@ class AdversarialStep:
         self.base_targets = Targets(real=torch.ones(local_batch, device=setup.device),
                                     fake=torch.zeros(local_batch, device=setup.device))
         self.zero = torch.zeros((), device=setup.device)
+        # The loss's, the architecture's and the stabilizers' penalties, each joining D's or G's loss.
+        self.d_penalties = [p for p in setup.penalties if p.target == "discriminator"]
+        self.g_penalties = [p for p in setup.penalties if p.target == "generator"] + \
+            [p for stabilizer in setup.stabilizers for p in stabilizer.g_penalties()]
+        # The stabilizers' own scalars (ADA's p) follow the engine's, in a fixed order.
+        self.extra_scalars = [(stabilizer, name) for stabilizer in setup.stabilizers for name in stabilizer.scalars()]
+        self.scalar_names = SCALARS + tuple(name for _, name in self.extra_scalars)
+        if len(set(self.scalar_names)) != len(self.scalar_names):
+            raise ValueError(f"stabilizer scalars clash with the step's: {self.scalar_names}")
 
     def __call__(self, info: StepInfo) -> torch.Tensor:
-        """One step; returns the SCALARS as one tensor on the device."""
+        """One step; returns ``scalar_names`` (SCALARS, then the stabilizers') as one tensor on the device."""
         for critic_step in range(self.n_critic):
             keep_graph = self.joint and critic_step == self.n_critic - 1
-            d_stats, fake, y_fake, targets = self.discriminator_step(info, keep_graph)
+            d_stats, fake, z, y_fake, targets = self.discriminator_step(info, keep_graph)
         if not self.joint:
-            fake, y_fake = None, None
-        g_loss, g_norm = self.generator_step(info, fake, y_fake, targets)
+            fake, z, y_fake = None, None, None
+        g_loss, g_norm = self.generator_step(info, fake, z, y_fake, targets)
         loss_real, loss_fake, accuracy_real, accuracy_fake, penalty, d_norm = d_stats
+        extra = [stabilizer.scalars()[name].detach().float().to(self.zero.device)
+                 for stabilizer, name in self.extra_scalars]
         return torch.stack([loss_real.float(), loss_fake.float(), g_loss.detach().float(), accuracy_real,
-                            accuracy_fake, penalty.float(), d_norm, g_norm])
+                            accuracy_fake, penalty.float(), d_norm, g_norm, *extra])
 
     # Dmain: tell real from fake.
     def discriminator_step(self, info: StepInfo, keep_graph: bool):
@@ -69,7 +80,8 @@ class AdversarialStep:
             targets = self.targets(info)
             loss_real, loss_fake = setup.loss.d_loss(real_out.logits.float(), fake_out.logits.float(), targets)
             auxiliary = self.auxiliary_loss(real_out, y_real) + self.auxiliary_loss(fake_out, y_fake)
-            penalty = self.penalty(info, real_in, fake_in, y_real, y_fake)
+            penalty = self.penalty(PenaltyInputs(setup.discriminator, real_in, fake_in, y_real, y_fake, info.step,
+                                                 real_out, fake_out, setup.generator, z), info)
         total = loss_real + loss_fake + auxiliary + penalty
         setup.opt_d.zero_grad(set_to_none=True)
         total.backward()
@@ -83,10 +95,11 @@ class AdversarialStep:
             accuracy_real = (real_out.logits > 0).float().mean()
             accuracy_fake = (fake_out.logits < 0).float().mean()
         stats = (loss_real.detach(), loss_fake.detach(), accuracy_real, accuracy_fake, penalty.detach(), grad_norm)
-        return stats, fake, y_fake, targets
+        return stats, fake, z, y_fake, targets
 
     # Gmain: make D call the fakes real.
-    def generator_step(self, info: StepInfo, fake: Images | None, y_fake: torch.Tensor | None, targets: Targets):
+    def generator_step(self, info: StepInfo, fake: Images | None, z: torch.Tensor | None,
+                       y_fake: torch.Tensor | None, targets: Targets):
         setup = self.setup
         setup.discriminator.requires_grad_(False)  # G's update needs no gradient for D's weights
         with autocast(setup.device, setup.config.precision):
@@ -95,9 +108,14 @@ class AdversarialStep:
                                           setup.latent.labels(self.global_batch))
                 fake = setup.generator(z, y_fake if setup.conditional else None)
             out = setup.discriminator(self.d_input(fake, info), y_fake if setup.conditional else None)
-            loss = setup.loss.g_loss(out.logits.float(), targets) + self.auxiliary_loss(out, y_fake)
-            # Greg: the architecture's generator penalties (path length), outside the logged g_loss.
-            penalty = self.generator_penalty(info, fake, y_fake)
+            chosen = self.g_samples(out.logits.detach(), info)
+            kept = out if chosen is None else DOutput(*(None if part is None else part[chosen] for part in out))
+            kept_targets = targets if chosen is None else Targets(targets.real[chosen], targets.fake[chosen])
+            kept_labels = y_fake if chosen is None or y_fake is None else y_fake[chosen]
+            loss = setup.loss.g_loss(kept.logits.float(), kept_targets) + self.auxiliary_loss(kept, kept_labels)
+            # Greg: generator penalties (path length, latent consistency), trained on, kept out of the logged g_loss.
+            penalty = self.g_penalty(GPenaltyInputs(setup.generator, setup.discriminator, z, y_fake, fake, out,
+                                                    info.step), info)
         setup.discriminator.requires_grad_(True)
         setup.opt_g.zero_grad(set_to_none=True)
         (loss + penalty).backward()
@@ -114,8 +132,18 @@ class AdversarialStep:
 
     def d_input(self, images: Images, info: StepInfo) -> Images:
         for stabilizer in self.setup.stabilizers:
-            images = map_images(images, lambda x, s=stabilizer: s.d_input(x, info))
+            images = stabilizer.d_input_all(images, info)
         return images
+
+    def g_samples(self, logits: torch.Tensor, info: StepInfo) -> torch.Tensor | None:
+        """The indices of the fakes that train G, narrowed by each stabilizer in turn (top-k)."""
+        chosen = None
+        for stabilizer in self.setup.stabilizers:
+            seen = logits if chosen is None else logits[chosen]
+            picked = stabilizer.g_samples(seen, info)
+            if picked is not None:
+                chosen = picked if chosen is None else chosen[picked]
+        return chosen
 
     def targets(self, info: StepInfo) -> Targets:
         targets = self.base_targets
@@ -129,20 +157,18 @@ class AdversarialStep:
             return self.zero
         return F.cross_entropy(out.class_logits.float(), labels)
 
-    def penalty(self, info: StepInfo, real_in: Images, fake_in: Images, y_real, y_fake) -> torch.Tensor:
+    def penalty(self, inputs: PenaltyInputs, info: StepInfo) -> torch.Tensor:
         """D penalties due at this step, scaled by their interval (lazy regularization)."""
-        inputs = PenaltyInputs(self.setup.discriminator, real_in, fake_in, y_real, y_fake, info.step)
-        return self.due_penalties("discriminator", info, inputs)
+        return self.due_penalties(self.d_penalties, inputs, info)
 
-    def generator_penalty(self, info: StepInfo, fake: Images, y_fake) -> torch.Tensor:
-        """G penalties due at this step (an architecture's path length regularization)."""
-        inputs = PenaltyInputs(self.setup.discriminator, None, fake, None, y_fake, info.step, self.setup.generator)
-        return self.due_penalties("generator", info, inputs)
+    def g_penalty(self, inputs: GPenaltyInputs, info: StepInfo) -> torch.Tensor:
+        """G penalties due at this step, scaled by their interval."""
+        return self.due_penalties(self.g_penalties, inputs, info)
 
-    def due_penalties(self, target: str, info: StepInfo, inputs: PenaltyInputs) -> torch.Tensor:
+    def due_penalties(self, penalties, inputs, info: StepInfo) -> torch.Tensor:
         total = self.zero
-        for penalty in self.setup.penalties:
-            if penalty.target == target and info.step % penalty.interval == 0:
+        for penalty in penalties:
+            if info.step % penalty.interval == 0:
                 total = total + penalty.interval * penalty.compute(inputs)
         return total
 

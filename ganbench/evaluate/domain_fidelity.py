@@ -123,8 +123,7 @@ class DomainFidelity(Evaluator):
         real, real_labels = self.real(ctx)
         classifier = self.last_classifier = self.classifier(ctx, real, real_labels)
         generated, _ = ctx.sample_uint8(self.options.samples or ctx.num_samples)
-        extractor = f"ganbench-domain-{classifier.weights_sha256[:16]}"  # the network itself, not its data
-        fidelity.register_extractor(extractor, _torch_fidelity_extractor_class())
+        extractor, _ = domain_extractor(classifier)
         reference = fidelity.reference_cache_name(ctx.dataset, "all", real, classifier.weights_sha256)
         figures = fidelity.calculate(extractor, generated, real, reference, ctx.device,
                                      kid=self.options.kid, prc=self.options.precision_recall,
@@ -141,11 +140,7 @@ class DomainFidelity(Evaluator):
         return images.cpu(), labels.cpu()
 
     def classifier(self, ctx: EvalContext, real: torch.Tensor, labels: torch.Tensor) -> TrainedClassifier:
-        """The cached classifier of this data; stacked digits train it on single channels."""
-        if ctx.dataset == "stacked-digits":
-            digits = channel_classes(labels)
-            return load_or_train(real.reshape(-1, 1, *real.shape[2:]), digits.reshape(-1), 10)
-        return load_or_train(real, labels, ctx.spec.num_classes)
+        return classifier_for(ctx, real, labels)
 
     def protocol(self, ctx: EvalContext) -> dict[str, Any]:
         if self.last_classifier is None:  # protocol before any evaluation: measure what it would use
@@ -161,6 +156,29 @@ class DomainFidelity(Evaluator):
                           "confident": f"top class probability >= {CONFIDENT}",
                           "class_kl": f"KL(generated || real) in nats, real counts + {PSEUDO_COUNT}"})
         return described
+
+
+def classifier_for(ctx: EvalContext, real: torch.Tensor | None = None,
+                   labels: torch.Tensor | None = None) -> TrainedClassifier:
+    """The cached classifier of this data (trained on ``real``, by default the first 10,000 real
+    images, as domain-fid does); stacked digits train it on single channels."""
+    if real is None:
+        real, labels = ctx.real_uint8(MAX_REAL)
+        if labels is None:
+            raise EvaluationError(f"the domain feature space needs class labels, and dataset {ctx.dataset!r} has none.")
+        real, labels = real.cpu(), labels.cpu()
+    if ctx.dataset == "stacked-digits":
+        digits = channel_classes(labels)
+        return load_or_train(real.reshape(-1, 1, *real.shape[2:]), digits.reshape(-1), 10)
+    return load_or_train(real, labels, ctx.spec.num_classes)
+
+
+def domain_extractor(classifier: TrainedClassifier):
+    """The torch-fidelity extractor of ``classifier``'s 128-d features, registered under a name of its weights."""
+    name = f"ganbench-domain-{classifier.weights_sha256[:16]}"  # the network itself, not its data
+    cls = _torch_fidelity_extractor_class()
+    fidelity.register_extractor(name, cls)
+    return name, cls
 
 
 def class_statistics(network, generated: torch.Tensor, real_labels: torch.Tensor,

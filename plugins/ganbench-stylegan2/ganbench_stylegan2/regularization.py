@@ -16,7 +16,7 @@ import math
 import torch
 
 from ganbench.architecture import finest
-from ganbench.loss import PenaltyInputs
+from ganbench.loss import GPenaltyInputs, PenaltyInputs
 from ganbench.stabilizers.r1 import squared_gradient_norm
 from ganbench_stylegan2.generator import StyleGAN2Generator
 
@@ -37,7 +37,7 @@ def path_lengths(generator: StyleGAN2Generator, batch: int) -> torch.Tensor:
     return gradient.square().sum(dim=2).mean(dim=1).sqrt()
 
 
-def path_length_penalty(inputs: PenaltyInputs, weight: float, decay: float) -> torch.Tensor:
+def path_length_penalty(inputs: GPenaltyInputs, weight: float, decay: float) -> torch.Tensor:
     """weight * mean (length - running mean)^2; updates the running mean kept in G's buffers."""
     generator = inputs.generator
     assert isinstance(generator, StyleGAN2Generator), "path length regularization runs on StyleGAN2's generator"
