@@ -50,6 +50,9 @@ class EvalContext:
     metrics_rows: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     discriminator: torch.nn.Module | None = None
     batch_size: int = 250
+    # Opens a feature space by name; the engine passes ganbench.evaluate.feature_space.open_space (the
+    # contract does not import the metrics that implement it).
+    open_feature_space: Callable[..., "FeatureSpace"] | None = None
 
     def sample(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``n`` (default ``num_samples``) generated samples in [-1, 1] and their labels (or None),
@@ -75,11 +78,12 @@ class EvalContext:
         "domain" (the classifier trained on the labelled data, domain-fid's), "inception" (option
         ``weights``, fid's) or "timm" (options of timm-fid: ``model``, ``weights``, ``preset``, ...).
         Raises a GanbenchError in one sentence when its weights or labels are missing."""
-        from ganbench.evaluate.feature_space import open_space
+        if self.open_feature_space is None:
+            raise ValueError("this EvalContext was made without open_feature_space; the engine's has one")
         opened = self.__dict__.setdefault("_feature_spaces", {})  # not a field: a cache of this context
         key = (space, tuple(sorted(options.items())))
         if key not in opened:
-            opened[key] = open_space(self, space, **options)
+            opened[key] = self.open_feature_space(self, space, **options)
         return opened[key]
 
     def features(self, images: torch.Tensor, space: str = "domain", **options: Any) -> torch.Tensor:

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from ganbench.config import Choice, RunConfig
+from ganbench.config import Choice, RunConfig, resolve_config
 from ganbench.engine import step as step_module
 from ganbench.engine.run import run
 from ganbench.engine.setup import prepare
@@ -129,5 +129,6 @@ def test_vector_data_runs_with_mlp_and_draws_a_scatter(tmp_path):
 def test_config_json_round_trips(tmp_path):
     report = run(tiny(tmp_path), show_progress=False)
     saved = json.loads((report.path / "config.json").read_text())
-    saved.pop("run_id"), saved.pop("group")
-    assert RunConfig.from_dict(saved).run_id == tiny(tmp_path).run_id
+    assert saved["schema_version"] == RunConfig.SCHEMA_VERSION
+    # config.json holds the resolved configuration: read back, it is the run it names.
+    assert RunConfig.from_json(saved).run_id == resolve_config(tiny(tmp_path)).run_id == saved["run_id"]

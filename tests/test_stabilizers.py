@@ -10,7 +10,6 @@ from torch import nn
 
 from ganbench import plugins
 from ganbench.architecture import Discriminator, DOutput, Generator, Neck
-from ganbench import cli
 from ganbench.cli import main
 from ganbench.config import Choice, RunConfig
 from ganbench.engine import step as step_module
@@ -79,7 +78,8 @@ def test_every_stabilizer_of_the_issue_is_registered_with_a_description():
 
 
 def test_list_stabilizers_shows_every_name_and_its_options(capsys, monkeypatch):
-    monkeypatch.setattr(cli.console, "width", 250)  # one table row per line
+    import ganbench.commands.list as list_command
+    monkeypatch.setattr(list_command.console, "width", 250)  # one table row per line
     main(["list", "stabilizers"])
     out = capsys.readouterr().out
     for name in ISSUE_NAMES:

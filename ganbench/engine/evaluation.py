@@ -12,6 +12,7 @@ import torch
 from ganbench.engine.latent import draw_latent
 from ganbench.engine.samples import generate
 from ganbench.evaluate.collected_metrics import CollectedMetrics
+from ganbench.evaluate.feature_space import open_space
 from ganbench.evaluator import EvalContext
 
 EVAL_SEED = 12_345  # fixed, so that every evaluation of every run sees the same latent vectors
@@ -38,7 +39,7 @@ def make_context(setup: Any, run_dir: Path | None, metrics_rows: list[dict[str, 
     return EvalContext(spec=setup.spec, dataset=setup.config.dataset.name, source=setup.source,
                        device=setup.device, num_samples=setup.config.eval_samples, seed=EVAL_SEED,
                        run_dir=run_dir, sample_fn=sample, metrics_rows=metrics_rows,
-                       discriminator=setup.discriminator)
+                       discriminator=setup.discriminator, open_feature_space=open_space)
 
 
 def evaluate(setup: Any, run_dir: Path | None, metrics_rows: list[dict[str, Any]]) -> Evaluation:
