@@ -18,10 +18,10 @@ import torch
 
 from ganbench.component import Component
 from ganbench.errors import ConfigError
-from ganbench.results.result import RunResult
-
-if TYPE_CHECKING:  # the config module resolves through the registry, which imports this contract
+if TYPE_CHECKING:  # for annotations only: the config and results modules resolve through the registry,
+    # which imports this contract
     from ganbench.config import RunConfig
+    from ganbench.results.result import RunResult
 
 
 @dataclasses.dataclass
