@@ -270,22 +270,29 @@ def resolve_choice(registry: Any, kind: str, choice: Choice) -> Choice:
 
 def resolve_loggers(registry: Any, choices: list[Choice]) -> list[Choice]:
     """Each logger resolved, once: two of the same tracker would log every figure twice."""
-    names = [choice.name for choice in choices]
+    refuse_repeats([choice.name for choice in choices], "logger", ConfigError)
+    return [resolve_choice(registry, "logger", choice) for choice in choices]
+
+
+def refuse_repeats(names: list[str], kind: str, error: type) -> None:
+    """A component named twice is a mistake: its two option sets cannot both hold."""
     for name in names:
         if names.count(name) > 1:
-            raise ConfigError(f"logger {name!r} is given twice; give it once, with the options you want.")
-    return [resolve_choice(registry, "logger", choice) for choice in choices]
+            raise error(f"{kind} {name!r} is given twice; give it once, with the options you want.")
+
+
+def refuse_impossible_stabilizer_sets(names: list[str]) -> None:
+    """No stabilizer twice, and the baseline ``none`` alone (the engine checks this too, for set-ups
+    made without resolving)."""
+    from ganbench.errors import Incompatible
+    refuse_repeats(names, "stabilizer", Incompatible)
+    if "none" in names and len(names) > 1:
+        raise Incompatible("stabilizer 'none' is the baseline and cannot be combined with other stabilizers.")
 
 
 def resolve_stabilizers(registry: Any, choices: list[Choice]) -> list[Choice]:
     """Each stabilizer resolved, in the order they act (their ``order``, then as listed)."""
-    from ganbench.errors import Incompatible
-    names = [choice.name for choice in choices]
-    for name in names:
-        if names.count(name) > 1:
-            raise Incompatible(f"stabilizer {name!r} is given twice; give it once, with the options you want.")
-    if "none" in names and len(names) > 1:
-        raise Incompatible("stabilizer 'none' is the baseline and cannot be combined with other stabilizers.")
+    refuse_impossible_stabilizer_sets([choice.name for choice in choices])
     resolved = [resolve_choice(registry, "stabilizer", choice) for choice in choices]
     # "none" alone trains exactly what no stabilizer trains: one run id for both.
     if [choice.name for choice in resolved] == ["none"]:

@@ -10,7 +10,7 @@ from torch import nn
 
 from ganbench import plugins
 from ganbench.architecture import Architecture, BuildRequest, Discriminator, Generator, Neck
-from ganbench.config import Choice, RunConfig
+from ganbench.config import Choice, RunConfig, refuse_impossible_stabilizer_sets
 from ganbench.dataset import DataRequest, Dataset
 from ganbench.data.source import DataSource
 from ganbench.data.spec import DataSpec
@@ -116,12 +116,7 @@ def device_for_rank(device: torch.device, ranks: Ranks) -> torch.device:
 
 def create_stabilizers(registry: Registry, choices: list[Choice]) -> list[Stabilizer]:
     """Stabilizers in the order they act: by their ``order``, then as the user listed them."""
-    names = [choice.name for choice in choices]
-    for name in names:
-        if names.count(name) > 1:
-            raise Incompatible(f"stabilizer {name!r} is given twice; give it once, with the options you want.")
-    if "none" in names and len(names) > 1:
-        raise Incompatible("stabilizer 'none' is the baseline and cannot be combined with other stabilizers.")
+    refuse_impossible_stabilizer_sets([choice.name for choice in choices])
     created = [registry.create("stabilizer", choice.name, choice.options) for choice in choices]
     return sorted(created, key=lambda stabilizer: stabilizer.order)
 
