@@ -163,7 +163,7 @@ class Comparison:
 
     def significance_note(self) -> str:
         """What a star means, and the family of tests its p-value was adjusted over."""
-        rows = sum(group is not self.baseline for group in self.groups)
+        rows = sum(group is not self.baseline and group.control is None for group in self.groups)
         ranked = sum(bool(self.directions.get(name)) for name in self.metrics)
         text = (f"* p < {self.alpha} against the baseline ({self.baseline.describe()}) by {self.test_name} over "
                 f"seeds, {CORRECTION_NAMES[self.correction]} over the family of {self.tests} tests: "
@@ -174,8 +174,11 @@ class Comparison:
                        f"(Welch-Satterthwaite degrees of freedom), then the adjusted p.")
 
     def budget_note(self) -> str:
-        steps = sorted({step for group in self.groups for step in group.budget_steps})
-        images = sorted({count for group in self.groups for count in group.images_seen})
+        trained = [group for group in self.groups if group.control is None]  # controls train nothing
+        steps = sorted({step for group in trained for step in group.budget_steps})
+        images = sorted({count for group in trained for count in group.images_seen})
+        if not steps:
+            return "Controls only: nothing was trained."
         if len(steps) == 1 and len(images) == 1:
             return f"Equal budget for every run: {steps[0]} steps, {images[0]} images seen."
         return (f"Budgets differ: steps {', '.join(map(str, steps))}; images seen "
@@ -455,6 +458,8 @@ def differing_settings(configs: dict[str, RunConfig]) -> dict[str, str]:
 
 
 def settings_shown(config: RunConfig) -> dict[str, Any]:
+    if config.control is not None:
+        return {}  # a control is its data and seed: the arch column names it, its other settings are unused
     flat = {key: value for key, value in config.flat_settings().items() if key != "seed"}
     if config.init_from:
         flat["init_from"] = source_label(config.init_from)
