@@ -26,8 +26,12 @@ class Evaluation:
     seconds: float
 
 
-def make_context(setup: Any, run_dir: Path | None, metrics_rows: list[dict[str, Any]]) -> EvalContext:
-    sampler = setup.sampling_generator()
+RAW_PREFIX = "raw_"  # the trained generator's figures, beside the EMA generator's
+
+
+def make_context(setup: Any, run_dir: Path | None, metrics_rows: list[dict[str, Any]],
+                 sampler: torch.nn.Module | None = None) -> EvalContext:
+    sampler = sampler if sampler is not None else setup.sampling_generator()
 
     def sample(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         rng = torch.Generator(device=setup.device)
@@ -43,12 +47,26 @@ def make_context(setup: Any, run_dir: Path | None, metrics_rows: list[dict[str, 
 
 
 def evaluate(setup: Any, run_dir: Path | None, metrics_rows: list[dict[str, Any]]) -> Evaluation:
-    """Every evaluator of the setup; metric names are unique across evaluators."""
+    """Every evaluator of the setup; metric names are unique across evaluators.
+
+    When a stabilizer samples with other weights than the trained ones (EMA), the trained generator
+    is evaluated too and its figures are kept as ``raw_NAME``, so that a table can show what the
+    average adds (or, early in a run, costs)."""
     started = time.perf_counter()
-    context = make_context(setup, run_dir, metrics_rows)
     collected = CollectedMetrics()  # one owner per name; directions only where declared
     protocol: dict[str, Any] = {}
-    for evaluator in setup.evaluators:
-        collected.add(evaluator, evaluator.evaluate(context))
-        protocol[evaluator.name] = evaluator.protocol(context)
+    evaluate_generator(setup, make_context(setup, run_dir, metrics_rows), collected, protocol, "")
+    sampler = setup.sampling_generator()
+    trained = getattr(setup, "generator", sampler)
+    if trained is not sampler:
+        raw = make_context(setup, run_dir, metrics_rows, sampler=trained)
+        evaluate_generator(setup, raw, collected, protocol, RAW_PREFIX)
     return Evaluation(collected.metrics, collected.directions, protocol, time.perf_counter() - started)
+
+
+def evaluate_generator(setup: Any, context: EvalContext, collected: CollectedMetrics, protocol: dict[str, Any],
+                       prefix: str) -> None:
+    for evaluator in setup.evaluators:
+        figures = evaluator.evaluate(context)
+        collected.add(evaluator, {f"{prefix}{name}": value for name, value in figures.items()}, prefix)
+        protocol[f"{prefix}{evaluator.name}"] = evaluator.protocol(context)

@@ -21,8 +21,9 @@ class CollectedMetrics:
         self.directions: dict[str, str] = {}
         self.owners: dict[str, str] = {}
 
-    def add(self, evaluator: Any, values: dict[str, float]) -> None:
-        """Merge one evaluator's figures; a name another evaluator already reported is an error."""
+    def add(self, evaluator: Any, values: dict[str, float], prefix: str = "") -> None:
+        """Merge one evaluator's figures (named with ``prefix``, ``raw_`` for the trained generator
+        beside EMA's); a name another evaluator already reported is an error."""
         for name in values:
             owner = self.owners.get(name)
             if owner is not None and owner != evaluator.name:
@@ -32,5 +33,6 @@ class CollectedMetrics:
         for name, value in values.items():
             self.metrics[name] = float(value)
             self.owners[name] = evaluator.name
-            if name in evaluator.directions:
-                self.directions[name] = evaluator.directions[name]
+            declared = name[len(prefix):]
+            if declared in evaluator.directions:
+                self.directions[name] = evaluator.directions[declared]
