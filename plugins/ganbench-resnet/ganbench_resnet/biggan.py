@@ -171,14 +171,17 @@ class BigGAN(Architecture):
                    "G and D itself (stabilizer spectral-norm is refused); needs labelled data.")
     data_kinds = ("image",)
     requires_labels = True
+    min_resolution = 32  # the papers' layouts: 32, 64 and 128 px
     Options = BigGANOptions
 
     def check(self, spec: DataSpec) -> None:
         if not spec.labelled:
-            raise Incompatible(f"architecture 'biggan' is class-conditional and needs labelled data, but dataset "
-                               f"{spec.name!r} has no class labels; use resnet for unlabelled data.")
+            kind = " and is vector data" if spec.kind == "vector" else ""
+            raise Incompatible(f"architecture 'biggan' is class-conditional and needs labelled image data, but "
+                               f"dataset {spec.name!r} has no class labels{kind}; use resnet for unlabelled data.")
+        if spec.kind == "image":  # the layouts' sentence says more than the minimum size would
+            check_layout_exists(self.name, spec)
         super().check(spec)
-        check_layout_exists(self.name, spec)
         self.attention_side(spec.resolution)
 
     def check_stabilizers(self, stabilizers: Sequence[Stabilizer]) -> None:

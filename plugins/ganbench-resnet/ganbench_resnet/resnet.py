@@ -144,11 +144,13 @@ class ResNet(Architecture):
                    "blocks, BN in G, sum-pooled D; applies spectral norm to D itself (spectral_norm=true), so "
                    "stabilizer spectral-norm is refused unless spectral_norm=false.")
     data_kinds = ("image",)
+    min_resolution = 32  # the papers' layouts: 32, 64 and 128 px
     Options = ResNetOptions
 
     def check(self, spec: DataSpec) -> None:
+        if spec.kind == "image":  # the layouts' sentence says more than the minimum size would
+            check_layout_exists(self.name, spec)
         super().check(spec)
-        check_layout_exists(self.name, spec)
 
     def check_stabilizers(self, stabilizers: Sequence[Stabilizer]) -> None:
         refuse_own_spectral_norm_twice(self.name, self.options.spectral_norm, stabilizers)

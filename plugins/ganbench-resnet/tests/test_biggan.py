@@ -44,7 +44,7 @@ def train_or_refuse(stabilizer: str) -> str:
     tiny = testing.TinyRun(arch=Choice("biggan", TINY), stabilizers=[Choice(stabilizer)],
                            dataset=testing.data_choice(labelled_spec(32, 1)), steps=1, resolution=32)
     with testing.temporarily_registered(BigGAN, testing.ContractData):
-        if testing.refused_by_the_stabilizer(tiny):
+        if testing.refused_before_training(tiny):
             return "refused"
         testing.train_briefly(tiny)
         return "trained"

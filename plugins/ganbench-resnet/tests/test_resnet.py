@@ -46,7 +46,7 @@ def train_or_refuse(stabilizer: str, options: dict, loss: str = "bce") -> str:
     tiny = testing.TinyRun(arch=Choice("resnet", options), loss=Choice(loss), stabilizers=[Choice(stabilizer)],
                            dataset=testing.data_choice(image_spec(32, 1)), steps=1, resolution=32)
     with testing.temporarily_registered(ResNet, testing.ContractData):
-        if testing.refused_by_the_stabilizer(tiny):
+        if testing.refused_before_training(tiny):
             return "refused"
         testing.train_briefly(tiny)
         return "trained"

@@ -44,7 +44,7 @@ def train_or_refuse(stabilizer: str, options: dict) -> str:
     tiny = testing.TinyRun(arch=Choice("stylegan2", options), stabilizers=[Choice(stabilizer)],
                            dataset=testing.data_choice(image_spec(16, 1)), steps=1, resolution=16)
     with testing.temporarily_registered(StyleGAN2, testing.ContractData):
-        if testing.refused_by_the_stabilizer(tiny):
+        if testing.refused_before_training(tiny):
             return "refused"
         testing.train_briefly(tiny)
         return "trained"
@@ -203,10 +203,12 @@ def test_r1_and_path_length_run_at_their_intervals_in_the_engine():
 
 
 def test_path_length_penalty_sends_gradient_to_the_mapping_and_synthesis():
-    from ganbench.loss import PenaltyInputs
+    from ganbench.architecture import DOutput
+    from ganbench.loss import GPenaltyInputs
     from ganbench_stylegan2.regularization import path_length_penalty
     generator, discriminator = build()
-    inputs = PenaltyInputs(discriminator, None, torch.zeros(8, 3, 16, 16), None, None, 0, generator)
+    fake = torch.zeros(8, 3, 16, 16)
+    inputs = GPenaltyInputs(generator, discriminator, torch.zeros(8, 8), None, fake, DOutput(torch.zeros(8)), 0)
     path_length_penalty(inputs, weight=2.0, decay=0.01).backward()
     assert generator.mapping.net[0].weight.grad.abs().sum() > 0
     assert generator.synthesis.convs[-1].weight.grad.abs().sum() > 0
