@@ -25,8 +25,9 @@ def imports_of(path: Path, modules: set[str]) -> set[str]:
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    guarded = for_type_checkers_only(tree)
     for node in ast.walk(tree):
-        if node in for_type_checkers_only(tree):
+        if node in guarded:
             continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
