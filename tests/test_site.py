@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from conftest import load_repository_plugins  # at import, while the root conftest is the one called so
 
 from ganbench.cli import main
 from ganbench.config import Choice, RunConfig
@@ -44,8 +45,7 @@ def elements_of(text: str) -> Elements:
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     """Two configurations of the MLP on ring8, two seeds each, a few steps; the folder's name needs escaping."""
-    from conftest import load_repository_plugins
-    load_repository_plugins()
+    load_repository_plugins()  # module fixtures start before the per-test plugin fixture
     folder = tmp_path_factory.mktemp("site") / "<b>study&co"
     for stabilizers in ([], [Choice("instance-noise")]):
         for seed in (0, 1):
