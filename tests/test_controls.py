@@ -48,7 +48,8 @@ def test_compare_marks_controls_never_ranks_them_and_keeps_them_under_arch_condi
            "--eval-samples", "500")
     rows = table(capsys, str(tmp_path), "--where", "arch=mlp", "--baseline", "dataset=ring8")
     assert set(rows) == {"mlp", "control:real", "control:noise", "control:one-mode", "control:memorizer"}
-    assert rows["mlp"]["baseline"] == "yes" or rows["mlp"]["baseline"] in ("True", "true", "1")
+    assert rows["mlp"]["baseline"] == "1"  # dataset=ring8 matches the controls too; they are not candidates
+    assert all(rows[name]["baseline"] == "0" for name in rows if name.startswith("control:"))
     assert all(not rows[name]["rank"] for name in rows if name.startswith("control:"))
     markdown = invoke(capsys, "compare", str(tmp_path), "--format", "markdown")
     assert "Rows marked control: are reference generators" in markdown
@@ -59,7 +60,11 @@ def test_a_control_is_the_baseline_only_when_asked(tmp_path, capsys):
     invoke(capsys, "controls", str(tmp_path), "--dataset", "ring8", "--evaluator", "mode-coverage",
            "--eval-samples", "500", "--control", "real", "--control", "noise", "--seeds", "2")
     rows = table(capsys, str(tmp_path), "--baseline", "control=real")
-    assert rows["control:real"]["baseline"] not in ("", "no", "False")
+    assert rows["control:real"]["baseline"] == "1" and rows["control:noise"]["baseline"] == "0"
+    # Unasked, a control is never the baseline: a condition only controls meet matches no configuration.
+    with pytest.raises(SystemExit) as stopped:
+        main(["compare", str(tmp_path), "--baseline", "dataset=ring8"])
+    assert stopped.value.code == 2 and "matches no configuration" in capsys.readouterr().err
 
 
 def test_a_control_id_depends_on_the_data_not_on_training_settings():
