@@ -46,7 +46,10 @@ def controls(results_dir: str | None, dataset: str, data_opt: tuple[str, ...], d
         "results_dir": results_dir or os.environ.get("GANBENCH_RESULTS", "runs")})
     chosen = list(names) or controls_for(prepare_data_only(base, plugins.registry()))
     console = Console()
-    for seed in range(coerce(seeds, int, "--seeds")):
+    count = coerce(seeds, int, "--seeds")
+    if count < 1:
+        raise ConfigError(f"--seeds must be a positive number of seeds, got {seeds!r}.")
+    for seed in range(count):
         for name in chosen:
             report = run_control(control_config(name, {**base.to_dict(), "seed": seed}))
             headline = ", ".join(f"{metric}={value:.4g}" for metric, value in list(report.result.metrics.items())[:3])
