@@ -103,6 +103,6 @@ def build_control(name: str, source, fresh_real: torch.Tensor | None, seed: int)
         return UniformNoise(low, high, seed)
     if name in ("one-mode", "one-class"):
         return ControlGenerator(one_group(source, real, labels), seed)
-    if name == "memorizer":
-        return ControlGenerator(real, seed, in_order=True)
+    if name == "memorizer":  # copies what training sees: the subset, when the data set trains on one
+        return ControlGenerator(source.training_data()[0].float(), seed, in_order=True)
     raise ValueError(f"unknown control {name!r}")

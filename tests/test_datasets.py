@@ -180,6 +180,49 @@ def test_the_real_mnist_test_split_gives_10000_images_with_the_known_label_count
     assert dataset("mnist", split="test").load(request(8, SHARED_DATA)).x.shape[0] == 10_000
 
 
+def test_an_mnist_subset_trains_on_that_share_of_each_class_and_evaluates_against_all():
+    if not (SHARED_DATA / "MNIST" / "raw" / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"the MNIST test files are not in {SHARED_DATA / 'MNIST' / 'raw'}")
+    source = dataset("mnist", subset=0.1).load(request(8, SHARED_DATA, seed=0))
+    x, y = source.training_data()
+    assert torch.bincount(y).tolist() == [round(count / 10) for count in MNIST_TEST_LABEL_COUNTS]
+    assert len(source) == 1000 and source.all_data()[0].shape[0] == 10_000
+    batch, labels = source.sample(4096)  # training batches come from the subset only
+    members = {tuple(row.tolist()) for row in x.flatten(1)}
+    assert all(tuple(row.tolist()) in members for row in batch.flatten(1)[:200])
+    # The same images whatever the run's seed; another subset_seed draws others.
+    other_run = dataset("mnist", subset=0.1).load(request(8, SHARED_DATA, seed=7))
+    assert torch.equal(other_run.training_data()[0], x)
+    other_draw = dataset("mnist", subset=0.1, subset_seed=1).load(request(8, SHARED_DATA))
+    assert not torch.equal(other_draw.training_data()[0], x)
+
+
+def test_a_subset_is_drawn_per_class_without_replacement_and_keeps_one_of_a_rare_class(tmp_path):
+    labels = np.array([0] * 8 + [1] * 2 + [2])
+    write_idx_split(tmp_path, "test", flat_images(list(range(0, 220, 20))), labels)
+    source = dataset("mnist", subset=0.25).load(request(8, tmp_path))
+    x, y = source.training_data()
+    assert torch.bincount(y, minlength=3).tolist() == [2, 1, 1]  # round(2), round(0.5) -> at least 1, 1
+    assert len(set(x[:, 0, 0, 0].tolist())) == 4  # four different images
+    assert source.all_data()[0].shape[0] == 11
+
+
+@pytest.mark.parametrize("subset", ["0", "1.5", "-0.1"])
+def test_a_subset_outside_zero_to_one_is_refused_in_one_sentence(subset):
+    with pytest.raises(ConfigError, match=r"subset must be a share of the data in \(0, 1\]"):
+        dataset("mnist", subset=subset)
+
+
+def test_the_memorizer_control_copies_the_training_subset_not_the_whole_set(tmp_path):
+    from ganbench.controls import build_control
+
+    write_idx_split(tmp_path, "test", flat_images(list(range(0, 200, 10))), np.arange(20) % 2)
+    source = dataset("mnist", subset=0.5).load(request(8, tmp_path))
+    memorizer = build_control("memorizer", source, None, seed=0)
+    copied = memorizer(torch.zeros(10, 4))
+    assert sorted(copied[:, 0, 0, 0].tolist()) == sorted(source.training_data()[0][:, 0, 0, 0].tolist())
+
+
 def test_raw_idx_files_in_torchvisions_fashion_mnist_layout_are_read(tmp_path):
     folder = tmp_path / "FashionMNIST" / "raw"
     write_idx_split(folder, "test", flat_images([0, 255, 0]), np.array([3, 7, 9]))

@@ -20,8 +20,14 @@ class DataSource:
         raise NotImplementedError
 
     def all_data(self, limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Up to ``limit`` real samples (for evaluators), on the source's device."""
+        """Up to ``limit`` real samples (for evaluators), on the source's device: the whole data set,
+        even when training draws from a subset of it."""
         raise NotImplementedError
+
+    def training_data(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The samples training draws from (the memorizer control copies these); ``all_data`` unless
+        the data set trains on a subset."""
+        return self.all_data()
 
     def class_frequencies(self) -> torch.Tensor | None:
         """Share of each class in the data, for drawing labels the way the data does."""
@@ -40,13 +46,21 @@ class TensorSource(DataSource):
     """A small data set held whole as one tensor on the training device.
 
     Batches are drawn with replacement by ``torch.randint`` on that device, so the hot path
-    has no per-item Python and no host-to-device copy.
+    has no per-item Python and no host-to-device copy. ``train_index`` restricts training to those
+    samples (a limited-data subset) while the evaluators still read the whole set.
     """
 
-    def __init__(self, spec: DataSpec, x: torch.Tensor, y: torch.Tensor | None, device: torch.device, seed: int):
+    def __init__(self, spec: DataSpec, x: torch.Tensor, y: torch.Tensor | None, device: torch.device, seed: int,
+                 train_index: torch.Tensor | None = None):
         self.spec = spec
-        self.x = x.to(device=device, dtype=torch.float32).contiguous()
-        self.y = None if y is None else y.to(device=device, dtype=torch.long)
+        self.reference_x = x.to(device=device, dtype=torch.float32).contiguous()
+        self.reference_y = None if y is None else y.to(device=device, dtype=torch.long)
+        if train_index is None:
+            self.x, self.y = self.reference_x, self.reference_y
+        else:
+            index = train_index.to(device)
+            self.x = self.reference_x[index].contiguous()
+            self.y = None if self.reference_y is None else self.reference_y[index]
         self.generator = torch.Generator(device=device)
         self.generator.manual_seed(seed)
 
@@ -58,8 +72,12 @@ class TensorSource(DataSource):
         return self.x[index], None if self.y is None else self.y[index]
 
     def all_data(self, limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        stop = len(self) if limit is None else min(limit, len(self))
-        return self.x[:stop], None if self.y is None else self.y[:stop]
+        x, y = self.reference_x, self.reference_y
+        stop = len(x) if limit is None else min(limit, len(x))
+        return x[:stop], None if y is None else y[:stop]
+
+    def training_data(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return self.x, self.y
 
     def class_frequencies(self) -> torch.Tensor | None:
         if self.y is None:
