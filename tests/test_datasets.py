@@ -213,6 +213,11 @@ def test_a_subset_outside_zero_to_one_is_refused_in_one_sentence(subset):
         dataset("mnist", subset=subset)
 
 
+def test_a_negative_subset_seed_is_refused_as_a_negative_run_seed_is():
+    with pytest.raises(ConfigError, match="subset_seed must be 0 or positive, got -1"):
+        dataset("fashion-mnist", subset=0.5, subset_seed=-1)
+
+
 def test_the_memorizer_control_copies_the_training_subset_not_the_whole_set(tmp_path):
     from ganbench.controls import build_control
 

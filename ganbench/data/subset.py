@@ -13,10 +13,12 @@ from __future__ import annotations
 import torch
 
 
-def check_fraction(subset: float) -> None:
-    """``subset`` must be a share in (0, 1]."""
+def check_subset(subset: float, subset_seed: int) -> None:
+    """``subset`` must be a share in (0, 1] and its seed, like a run's, 0 or positive."""
     if not 0 < subset <= 1:
         raise ValueError(f"subset must be a share of the data in (0, 1], e.g. 0.1 for 10%, got {subset}.")
+    if subset_seed < 0:
+        raise ValueError(f"subset_seed must be 0 or positive, got {subset_seed}.")
 
 
 def stratified_subset(labels: torch.Tensor, fraction: float, seed: int) -> torch.Tensor:

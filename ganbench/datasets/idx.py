@@ -31,7 +31,7 @@ from ganbench.dataset import DataRequest, Dataset
 from ganbench.data.resize import check_resolution, to_training_images
 from ganbench.data.source import TensorSource
 from ganbench.data.spec import DataSpec
-from ganbench.data.subset import check_fraction, stratified_subset
+from ganbench.data.subset import check_subset, stratified_subset
 from ganbench.errors import DataError
 
 SPLIT_FILES = {  # split -> (images, labels), without the optional .gz
@@ -49,7 +49,7 @@ class IdxOptions:
     subset_seed: int = 0  # draws the subset: the same images for every run that names the same share and seed
 
     def __post_init__(self) -> None:
-        check_fraction(self.subset)
+        check_subset(self.subset, self.subset_seed)
 
 
 class IdxImages(Dataset):
