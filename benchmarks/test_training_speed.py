@@ -8,6 +8,7 @@ the baseline measured in the same test, so that the ratio holds on a noisy machi
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
@@ -120,3 +121,35 @@ def test_engine_overhead_over_the_bare_step(benchmark, mnist_root, tmp_path):
     benchmark.pedantic(ganbench_step, rounds=5, iterations=1)
     report(benchmark, ganbench_ms=min(ours) * 1e3, bare_ms=min(theirs) * 1e3,
            overhead_percent=(min(ours) / min(theirs) - 1) * 100)
+
+
+# The widths of benchmarks/suites/modern-vs-classic.toml, whose steps give each family 40 s of one thread.
+STUDY_WIDTHS = [("dcgan", {"base_channels": 32}), ("msg", {"base_channels": 32}),
+                ("resnet", {"g_channels": 16, "d_channels": 16}), ("biggan", {"g_channels": 4}),
+                ("stylegan2", {"channel_max": 16, "w_dim": 64})]
+
+
+def one_thread_images_per_second(configs: list[RunConfig]) -> list[float]:
+    """Training img/s of each configuration on one thread, as a sweep worker of two trains."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return [ganbench_images_per_second(config)[0] for config in configs]
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_family_throughput_at_the_modern_vs_classic_widths(benchmark, mnist_root, tmp_path):
+    """The calibration behind modern-vs-classic's steps, re-measurable: img/s of each family at the
+    study's widths, one thread, 32 px, 64 steps (lazy R1 and path length included), with the ratio to
+    dcgan measured in the same test."""
+    configs = [mnist_config(mnist_root, tmp_path / name, arch=name, steps=64) for name, _ in STUDY_WIDTHS]
+    configs = [dataclasses.replace(config, arch=Choice(name, options))
+               for config, (name, options) in zip(configs, STUDY_WIDTHS)]
+    rates = benchmark.pedantic(one_thread_images_per_second, args=(configs,), rounds=1, iterations=1)
+    figures = {}
+    for (name, _), rate in zip(STUDY_WIDTHS, rates):
+        figures[f"{name}_img_s"] = rate
+        figures[f"{name}_ratio_to_dcgan"] = rate / rates[0]
+        figures[f"{name}_steps_in_40s"] = 40 * rate / BATCH
+    report(benchmark, **figures)
