@@ -58,6 +58,7 @@ class RunConfig:
     evaluators: list[Choice] | None = None  # None: every evaluator that applies to the data
     loggers: list[Choice] = dataclasses.field(default_factory=list)  # trackers fed as it trains (not in the id)
     data_root: str | None = None  # folder with the files of a file-based data set
+    data_fingerprint: str | None = None  # hash of the files read (ganbench.data.fingerprint); None: embedded data
     download: bool = False  # let torchvision fetch a data set that can be downloaded
     resolution: int = 32  # image side in pixels
     batch_size: int = 64
@@ -88,9 +89,11 @@ class RunConfig:
 
     # What a control run is: its data, its resolution and its sampling seed (the evaluation settings
     # stay out of its id, as they do for a trained run).
-    CONTROL_IDENTITY = ("control", "dataset", "resolution", "seed")
+    CONTROL_IDENTITY = ("control", "dataset", "resolution", "seed", "data_fingerprint")
 
-    SCHEMA_VERSION = 2  # 2: options resolved (typed, defaults filled in); 1: options as the user typed them
+    # 3: data_fingerprint (the files a run read are part of its id); 2: options resolved (typed, defaults
+    # filled in); 1: options as the user typed them
+    SCHEMA_VERSION = 3
 
     # Fields that do not change what is trained, and so stay out of the run id.
     NOT_IN_ID = ("results_dir", "log_every", "sample_every", "checkpoint_every", "eval_every",
@@ -166,8 +169,10 @@ class RunConfig:
     def identity(self) -> dict[str, Any]:
         """The fields that define what is trained (for a control: what is sampled)."""
         data = self.to_dict()
+        if self.data_fingerprint is None:  # embedded data: absent, so these runs keep the ids they had
+            data.pop("data_fingerprint")
         if self.control is not None:
-            return {name: data[name] for name in self.CONTROL_IDENTITY}
+            return {name: data[name] for name in self.CONTROL_IDENTITY if name in data}
         data.pop("control")  # absent rather than None, so trained runs keep the ids they had
         for name in self.NOT_IN_ID:
             data.pop(name, None)
@@ -222,7 +227,7 @@ class RunConfig:
         """Every setting that changes training, flat: ``lr_d``, ``arch.base_channels``,
         ``label-smoothing.real`` (the keys of ``compare --where``)."""
         flat = {key: value for key, value in self.identity().items()
-                if key not in ("arch", "loss", "dataset", "stabilizers")}
+                if key not in ("arch", "loss", "dataset", "stabilizers", "data_fingerprint")}
         for prefix, choice in self.components().items():
             flat.update({f"{prefix}.{key}": value for key, value in choice.options.items()})
         return flat
@@ -239,13 +244,15 @@ COMPONENT_FIELDS = {"arch": "architecture", "loss": "loss", "dataset": "dataset"
 
 # Resolution: the one step from user input to a run ---------------------------------------------------
 
-def resolve_config(config: RunConfig | dict[str, Any], registry: Any = None) -> RunConfig:
+def resolve_config(config: RunConfig | dict[str, Any], registry: Any = None, fingerprint_data: bool = True) -> RunConfig:
     """The fully typed configuration that ``config`` asks for; the only source of run ids.
 
     Scalars are typed and validated, every component's options are built from its ``Options``
     dataclass (unknown keys and bad values refused with a sentence, defaults filled in, values in
     their declared types), stabilizers are put in the order they act, and ``none`` alone becomes
-    no stabilizer. Resolving a resolved config changes nothing."""
+    no stabilizer. Data read from files gets its fingerprint (unless it has one already, or
+    ``fingerprint_data`` is off: a migration cannot know which files an old run read). Resolving a
+    resolved config changes nothing."""
     if registry is None:
         from ganbench import plugins  # loads the plugins, and torch with them: only when resolving
         registry = plugins.registry()
@@ -258,7 +265,26 @@ def resolve_config(config: RunConfig | dict[str, Any], registry: Any = None) -> 
         resolved.evaluators = [resolve_choice(registry, "evaluator", choice) for choice in resolved.evaluators]
     resolved.loggers = resolve_loggers(registry, resolved.loggers)
     resolved.init_from = normalise_path(resolved.init_from)
+    if fingerprint_data and resolved.data_fingerprint is None:
+        resolved.data_fingerprint = fingerprint_of_data(registry, resolved)
     return resolved
+
+
+def fingerprint_of_data(registry: Any, config: RunConfig) -> str | None:
+    """The fingerprint of the files ``config``'s data set reads; None for embedded data (whose run ids
+    therefore stay what they were) and for files that are not there yet (the run says which it needs)."""
+    from pathlib import Path
+
+    import torch
+
+    from ganbench.data.fingerprint import dataset_fingerprint
+    from ganbench.dataset import DataRequest
+    dataset = registry.create("dataset", config.dataset.name, config.dataset.options)
+    if dataset.embedded or not config.data_root:
+        return None
+    request = DataRequest(resolution=config.resolution, data_root=Path(config.data_root).expanduser(),
+                          device=torch.device("cpu"), seed=config.seed, download=config.download)
+    return dataset_fingerprint(dataset, request)
 
 
 def resolve_choice(registry: Any, kind: str, choice: Choice) -> Choice:

@@ -43,3 +43,10 @@ class Dataset(Component):
         """The spec without loading the data, when cheap; defaults to loading. Called by tools that
         only need the shape (the contract checks, ``ganbench list``)."""
         return self.load(request).spec
+
+    def data_files(self, request: DataRequest) -> list[Path] | None:
+        """The files ``load`` would read for ``request``, found without reading them; their names
+        (relative to the data root), sizes and contents make the fingerprint that is part of the run
+        id. Called when a run's configuration is resolved, only for data sets that are not
+        ``embedded`` and have a data root. None (the default): every file under the data root."""
+        return None

@@ -100,7 +100,7 @@ def test_dry_run_prints_the_configuration(capsys, tmp_path):
     config = json.loads(out)
     # Resolved: the option typed, every other option of dcgan with its default.
     assert config["arch"]["name"] == "dcgan" and config["arch"]["options"]["base_channels"] == 8
-    assert len(config["arch"]["options"]) > 1 and config["schema_version"] == 2
+    assert len(config["arch"]["options"]) > 1 and config["schema_version"] == 3
     assert config["steps"] == 4
     assert not any(tmp_path.iterdir())
 

@@ -79,6 +79,10 @@ class CIFAR10(Dataset):
     def wanted_splits(self) -> tuple[str, ...]:
         return ("train", "test") if self.options.split == "all" else (self.options.split,)
 
+    def data_files(self, request: DataRequest) -> list[Path] | None:
+        """The batch files of the splits asked for (a run's id includes their fingerprint)."""
+        return None if request.data_root is None else self.find_batches(request.data_root)
+
     def find_batches(self, root: Path) -> list[Path]:
         """The batch files of the splits asked for; a split with only some of its batches is an error."""
         folder = batch_folder(root)

@@ -99,6 +99,12 @@ class IdxImages(Dataset):
     def wanted_splits(self) -> tuple[str, ...]:
         return ("train", "test") if self.options.split == "all" else (self.options.split,)
 
+    def data_files(self, request: DataRequest) -> list[Path] | None:
+        """The IDX files of the splits asked for (a run's id includes their fingerprint)."""
+        if request.data_root is None:
+            return None
+        return [path for pair in self.find_splits(request.data_root) for path in pair]
+
     def find_splits(self, root: Path) -> list[tuple[Path, Path]]:
         """(images, labels) paths of each split asked for and present; a half-present pair is an error."""
         found = []

@@ -98,6 +98,10 @@ class ImageFolder(Dataset):
                             f"{', '.join(sorted(IMAGE_SUFFIXES))} files, in subfolders at any depth.")
         return paths, class_names(root, paths)
 
+    def data_files(self, request: DataRequest) -> list[Path] | None:
+        """Every image the folder holds (a run's id includes their fingerprint)."""
+        return None if request.data_root is None else list_images(request.data_root)
+
     def _spec(self, request: DataRequest, classes: list[str]) -> DataSpec:
         shape = (self.options.channels, request.resolution, request.resolution)
         return DataSpec(self.name, "image", shape, num_classes=len(classes))

@@ -45,13 +45,38 @@ def run(config: RunConfig, show_progress: bool = True, restart: bool = False, ra
     A run another process is training raises RunLocked: it is never trained twice at once."""
     config = resolve_config(config)
     setup = prepare(config, ranks=ranks)  # every user error surfaces here, before any file exists
+    fingerprint_downloaded_data(config)
     run_dir = RunDir(Path(config.results_dir) / config.run_id)
+    if ranks.main:
+        tell_of_a_run_from_before_data_fingerprints(config, run_dir)
     if not restart:
         existing = run_dir.read_result()
         if existing is not None and existing.ended:  # finished: no lock needed to read it
             return RunReport(run_dir.path, existing, skipped=True)
     with run_lock(run_dir.path) if ranks.main else contextlib.nullcontext():
         return train_and_finish(setup, run_dir, show_progress, restart, publish)
+
+
+def fingerprint_downloaded_data(config: RunConfig) -> None:
+    """Files that ``--download`` fetched during set-up were not there when the config was resolved:
+    fingerprint them now, so this run has the id that the next run on the same files will compute."""
+    if config.download and config.data_fingerprint is None and config.data_root:
+        from ganbench import plugins
+        from ganbench.config import fingerprint_of_data
+        config.data_fingerprint = fingerprint_of_data(plugins.registry(), config)
+
+
+def tell_of_a_run_from_before_data_fingerprints(config: RunConfig, run_dir: RunDir) -> None:
+    """A run on files trained before run ids included the data has the id of these settings without the
+    fingerprint. ganbench cannot tell which files it read, so it is not reused: say so, once, when this
+    run starts beside it."""
+    if config.data_fingerprint is None or run_dir.path.exists():
+        return
+    old = Path(config.results_dir) / dataclasses.replace(config, data_fingerprint=None).run_id
+    if (old / "config.json").is_file():
+        logging.getLogger("ganbench").warning(
+            f"{old} was trained before run ids included a fingerprint of the data, so ganbench cannot tell "
+            f"which files it read; this run trains afresh as {run_dir.path.name}.")
 
 
 def train_and_finish(setup: Setup, run_dir: RunDir, show_progress: bool, restart: bool, publish: bool) -> RunReport:

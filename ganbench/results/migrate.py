@@ -6,6 +6,11 @@ one configuration could have several ids. A migrated run gets the id that
 :func:`ganbench.config.resolve_config` gives its settings today: its config.json is rewritten in the
 resolved form, result.json gets the new id and group, and the directory is renamed to the new id.
 Nothing else in it changes (metrics, samples and checkpoints are the same files).
+
+Runs on files (``--data-root``) written before run ids included a fingerprint of the data are not
+given one: ganbench cannot know which files they read. They keep their ids and stay readable; a new
+run with their settings trains afresh under an id with the fingerprint, and says so in one sentence
+(:func:`ganbench.engine.run.tell_of_a_run_from_before_data_fingerprints`).
 """
 
 from __future__ import annotations
@@ -74,7 +79,10 @@ def migrate_results_dir(results_dir: Path | str, registry: Any = None) -> Migrat
     for folder in folders:
         try:
             stored = read_json(RunDir(folder).config)
-            plans.append(_Plan(folder, stored, resolve_config(RunConfig.from_json(stored), registry)))
+            # No data fingerprint: which files an old run read cannot be known now, so its id stays
+            # without one (a new run on files gets one and trains afresh beside it).
+            config = resolve_config(RunConfig.from_json(stored), registry, fingerprint_data=False)
+            plans.append(_Plan(folder, stored, config))
         except GanbenchError as error:
             report.skipped.append((folder, str(error).rstrip(".")))
     renames = _new_paths(plans)
