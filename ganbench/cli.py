@@ -21,8 +21,19 @@ from ganbench.commands import COMMAND_MODULES
 from ganbench.errors import GanbenchError, cannot_write_or_read
 
 
+class StoppedByUser(BaseException):
+    """Ctrl-C or SIGTERM carried past click to ``main``: click answers a KeyboardInterrupt with an empty
+    line on stderr before its Abort, and the resume sentence must be the only line."""
+
+
 class GanbenchGroup(click.Group):
     """Built-in commands imported on first use; plugin commands after the plugins are loaded."""
+
+    def invoke(self, context: click.Context):
+        try:
+            return super().invoke(context)
+        except KeyboardInterrupt as error:
+            raise StoppedByUser from error
 
     def list_commands(self, context: click.Context) -> list[str]:
         from ganbench import plugin_catalogue
@@ -99,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         with stops_as_interrupt():
             cli.main(args=argv, prog_name="ganbench", standalone_mode=False)
-    except (click.Abort, KeyboardInterrupt):  # before RuntimeError: click.Abort is one
+    except (click.Abort, KeyboardInterrupt, StoppedByUser):  # before RuntimeError: click.Abort is one
         click.echo(INTERRUPTED, err=True)
         sys.exit(130)
     except GanbenchError as error:
@@ -107,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(error.exit_code)
     except _out_of_memory_errors() as error:
         click.echo(f"Error: the device ran out of memory ({str(error).splitlines()[0][:120]}); lower --batch-size "
-                   f"or --resolution; the last checkpoint is intact.", err=True)
+                   f"or --resolution; checkpoints written before are intact.", err=True)
         sys.exit(2)
     except click.exceptions.NoArgsIsHelpError as error:  # pragma: no cover - depends on click version
         click.echo(error.ctx.get_help())
@@ -119,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
         if "can't allocate memory" not in str(error):  # the CPU allocator's out-of-memory
             raise
         click.echo("Error: the machine ran out of memory; lower --batch-size or --resolution; "
-                   "the last checkpoint is intact.", err=True)
+                   "checkpoints written before are intact.", err=True)
         sys.exit(2)
     except OSError as error:  # full disk, read-only or missing folders: the environment, not a bug
         click.echo(f"Error: {cannot_write_or_read(error)}", err=True)

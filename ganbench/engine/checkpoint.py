@@ -17,6 +17,7 @@ import torch
 from ganbench.engine.distributed import gather_objects
 from ganbench.errors import CheckpointError, StorageError
 from ganbench.results.atomic import write_with
+from ganbench.safe_load import load_without_code, refusal_reason
 
 FORMAT = 1
 
@@ -85,6 +86,7 @@ def load_weights(module: torch.nn.Module, weights: dict[str, Any], what: str) ->
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     """Write atomically: if the write fails, the previous checkpoint is still the one on disk."""
+    had_one = path.exists()
     try:
         write_with(path, lambda temporary: torch.save(state, temporary))
     except RuntimeError as error:
@@ -93,8 +95,10 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
         # torch's zip writer reports a full disk as "[enforce fail at inline_container.cc] ... file write
         # failed", not as an OSError: it is the same fault, so it gets the same sentence.
         reason = str(error).strip().splitlines()[-1][:160]
+        kept = ("the last checkpoint is intact" if had_one else
+                "the run had no checkpoint yet, so running it again starts it afresh")
         raise StorageError(f"cannot write or read {path}: the checkpoint could not be written ({reason}), most "
-                           f"likely a full disk; the last checkpoint is intact.") from None
+                           f"likely a full disk; {kept}.") from None
 
 
 def is_write_failure(error: RuntimeError) -> bool:
@@ -107,12 +111,15 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise CheckpointError(f"no checkpoint at {str(path)!r}.")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        raise CheckpointError(
-            f"{str(path)!r} needs arbitrary unpickling to load, which could run code; ganbench refuses it.") from None
+        state = load_without_code(path)
+    except pickle.UnpicklingError as error:
+        raise CheckpointError(f"{str(path)!r} needs arbitrary unpickling to load, which could run code "
+                              f"({refusal_reason(error)}); ganbench refuses it.") from None
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as error:
         raise CheckpointError(f"checkpoint {str(path)!r} is corrupt or truncated ({type(error).__name__}).") from None
+    except Exception:  # a text file or anything else: torch's unpickler fails with whatever it met first
+        raise CheckpointError(f"{str(path)!r} is not a ganbench checkpoint: it is not a file torch.save "
+                              f"wrote.") from None
     if not isinstance(state, dict) or "generator" not in state:
         raise CheckpointError(f"{str(path)!r} is not a ganbench checkpoint.")
     return state

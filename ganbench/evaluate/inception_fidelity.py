@@ -55,10 +55,17 @@ def find_weights(option: str = "") -> Path:
 
 def checked_weights(path: Path) -> str:
     """sha256 of a weights file that loads as plain tensors; anything that needs unpickling is refused."""
+    import pickle
+
+    from ganbench.safe_load import load_without_code, refusal_reason
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:
-        reason = " ".join(str(error).split())[:160]
+        state = load_without_code(path)
+    except pickle.UnpicklingError as error:
+        raise EvaluationError(f"refusing {str(path)!r}: it is not a plain PyTorch state dict, and loading it "
+                              f"could run code ({refusal_reason(error)}).") from None
+    except Exception as error:  # truncated, or not a file torch.save wrote
+        reason = shortened(" ".join(str(error).split()) or type(error).__name__, 160) \
+            if isinstance(error, (RuntimeError, OSError, EOFError, ValueError)) else "not a file torch.save wrote"
         raise EvaluationError(f"refusing {str(path)!r}: it is not a plain PyTorch state dict ({reason}).") from None
     if not isinstance(state, dict):
         raise EvaluationError(f"refusing {str(path)!r}: it holds a {type(state).__name__}, not a state dict.")
@@ -67,6 +74,13 @@ def checked_weights(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary within ``limit`` characters, marked with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" .,;:") + "…"
 
 
 def as_rgb(images: torch.Tensor) -> torch.Tensor:

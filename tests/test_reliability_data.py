@@ -1,0 +1,129 @@
+"""Issue 26: a run's identity includes its data, and every corrupt file is said out loud."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganbench.cli import main
+from ganbench.config import Choice, RunConfig, resolve_config
+
+# The smallest image run there is: the MLP on 8 px images, 4 steps, no evaluator.
+IMAGE_RUN = ["run", "--arch", "mlp", "--dataset", "imagefolder", "--data-opt", "channels=1", "--resolution", "8",
+             "--batch-size", "4", "--latent-dim", "8", "--steps", "4", "--log-every", "2", "--sample-every", "1000",
+             "--checkpoint-every", "4", "--eval-samples", "16", "--device", "cpu", "--quiet",
+             "--evaluator", "stability"]
+
+
+def invoke(capsys, *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as error:
+        code = error.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def image_folder(path: Path, shade: int = 0) -> Path:
+    """Eight 8x8 grey PNGs; ``shade`` makes a folder whose images differ from another's."""
+    from PIL import Image
+    path.mkdir(parents=True)
+    for index in range(8):
+        Image.new("L", (8, 8), color=(index * 20 + shade) % 256).save(path / f"{index}.png")
+    return path
+
+
+def run_ids(results: Path) -> list[str]:
+    return sorted(folder.name for folder in results.iterdir() if (folder / "result.json").is_file())
+
+
+def image_config(root: Path) -> RunConfig:
+    return resolve_config(RunConfig(arch=Choice("mlp"), dataset=Choice("imagefolder", {"channels": 1}),
+                                    resolution=8, data_root=str(root)))
+
+
+# 1. The data is part of a run's identity ----------------------------------------------------------------
+
+def test_two_image_folders_are_two_runs(tmp_path, capsys):
+    results = tmp_path / "runs"
+    for folder in (image_folder(tmp_path / "a"), image_folder(tmp_path / "b", shade=7)):
+        code, out, err = invoke(capsys, *IMAGE_RUN, "--data-root", str(folder), "--results-dir", str(results))
+        assert code == 0, err
+        assert "already finished" not in out + err
+    ids = run_ids(results)
+    assert len(ids) == 2 and ids[0] != ids[1]
+    fingerprints = {json.loads((results / run_id / "config.json").read_text())["data_fingerprint"] for run_id in ids}
+    assert len(fingerprints) == 2 and all(value.startswith("sha256:") for value in fingerprints)
+
+
+def test_the_same_files_moved_elsewhere_keep_the_run_id(tmp_path):
+    before = image_config(image_folder(tmp_path / "first" / "images"))
+    shutil.move(tmp_path / "first" / "images", tmp_path / "moved")
+    after = image_config(tmp_path / "moved")
+    assert after.run_id == before.run_id and after.data_fingerprint == before.data_fingerprint
+
+
+def test_changing_one_file_changes_the_run_id(tmp_path):
+    from PIL import Image
+    folder = image_folder(tmp_path / "images")
+    before = image_config(folder)
+    Image.new("L", (8, 8), color=255).save(folder / "3.png")
+    assert image_config(folder).run_id != before.run_id
+
+
+def test_a_second_resolution_reads_no_file_again(tmp_path, monkeypatch):
+    from ganbench.data import fingerprint
+    folder = image_folder(tmp_path / "images")
+    first = image_config(folder)
+    monkeypatch.setattr(fingerprint, "_memory", {})  # a new process: only the cache file remains
+
+    def must_not_hash(path):
+        raise AssertionError(f"{path} was hashed again")
+
+    monkeypatch.setattr(fingerprint, "hash_contents", must_not_hash)
+    assert image_config(folder).run_id == first.run_id
+
+
+def test_mnist_runs_are_identified_by_their_idx_files(tmp_path):
+    shared = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "MNIST" / "raw"
+    if not shared.is_dir():
+        pytest.skip("the shared MNIST files are not on this machine")
+    copy = tmp_path / "copy"
+    shutil.copytree(shared, copy)
+
+    def mnist(root: Path) -> RunConfig:
+        return resolve_config(RunConfig(arch=Choice("mlp"), dataset=Choice("mnist"), data_root=str(root)))
+
+    assert mnist(copy).run_id == mnist(shared).run_id
+    labels = copy / "t10k-labels-idx1-ubyte.gz"
+    labels.write_bytes(labels.read_bytes()[:-1] + bytes([labels.read_bytes()[-1] ^ 1]))
+    assert mnist(copy).run_id != mnist(shared).run_id
+
+
+def test_embedded_data_keep_their_ids_and_have_no_fingerprint():
+    config = resolve_config(RunConfig(arch=Choice("mlp"), dataset=Choice("ring8"), data_root="/nowhere"))
+    assert config.data_fingerprint is None and "data_fingerprint" not in config.identity()
+    assert config.run_id == "mlp-bce-ring8-none-s0-fdb65fdc55"  # the id this configuration always had
+
+
+def test_a_run_from_before_data_fingerprints_is_not_reused_and_says_why(tmp_path, capsys, caplog):
+    folder = image_folder(tmp_path / "images")
+    results = tmp_path / "runs"
+    assert invoke(capsys, *IMAGE_RUN, "--data-root", str(folder), "--results-dir", str(results))[0] == 0
+    (new_id,) = run_ids(results)
+    # The same run as an older ganbench wrote it: no fingerprint, so the id without one.
+    config = json.loads((results / new_id / "config.json").read_text())
+    config.pop("data_fingerprint")
+    old = RunConfig.from_json(config)
+    shutil.move(results / new_id, results / old.run_id)
+    (results / old.run_id / "config.json").write_text(json.dumps({**config, "schema_version": 2,
+                                                                   "run_id": old.run_id}))
+    code, out, err = invoke(capsys, *IMAGE_RUN, "--data-root", str(folder), "--results-dir", str(results))
+    assert code == 0 and "already finished" not in out
+    assert sorted(run_ids(results)) == sorted([old.run_id, new_id])
+    assert any("cannot tell which files it read" in record.getMessage() for record in caplog.records)
