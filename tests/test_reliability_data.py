@@ -127,3 +127,107 @@ def test_a_run_from_before_data_fingerprints_is_not_reused_and_says_why(tmp_path
     assert code == 0 and "already finished" not in out
     assert sorted(run_ids(results)) == sorted([old.run_id, new_id])
     assert any("cannot tell which files it read" in record.getMessage() for record in caplog.records)
+
+
+# 2. A file that is not a checkpoint is one sentence, wherever a checkpoint is read -------------------------
+
+RING_RUN = ["run", "--arch", "mlp", "--dataset", "ring8", "--batch-size", "16", "--steps", "4", "--log-every", "2",
+            "--sample-every", "1000", "--checkpoint-every", "4", "--eval-samples", "64", "--device", "cpu",
+            "--quiet", "--evaluator", "stability"]
+
+
+def one_sentence(code: int, err: str) -> bool:
+    return code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_text_file_given_to_init_from_is_one_sentence(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("notackpt.txt").write_text("just text\n")
+    code, _, err = invoke(capsys, *RING_RUN, "--init-from", "notackpt.txt", "--results-dir", "runs")
+    assert one_sentence(code, err) and "'notackpt.txt' is not a ganbench checkpoint" in err
+
+
+@pytest.fixture
+def run_with_text_checkpoint(tmp_path, capsys) -> Path:
+    """A finished ring8 run whose checkpoints/last.pt was replaced by a line of text."""
+    code, _, err = invoke(capsys, *RING_RUN, "--results-dir", str(tmp_path / "runs"))
+    assert code == 0, err
+    (folder,) = (tmp_path / "runs").glob("mlp-*")
+    (folder / "checkpoints" / "last.pt").write_text("just text\n")
+    return folder
+
+
+@pytest.mark.parametrize("command", ["eval", "sample", "resume", "init-from"])
+def test_a_text_file_as_a_runs_checkpoint_is_one_sentence(run_with_text_checkpoint, tmp_path, capsys, command):
+    folder = run_with_text_checkpoint
+    if command == "resume":
+        (folder / "result.json").unlink()  # as if killed before the end
+        arguments = [*RING_RUN, "--results-dir", str(tmp_path / "runs")]
+    elif command == "init-from":
+        arguments = [*RING_RUN, "--init-from", str(folder), "--results-dir", str(tmp_path / "other")]
+    else:
+        arguments = [command, str(folder)]
+    code, _, err = invoke(capsys, *arguments)
+    assert one_sentence(code, err) and "last.pt' is not a ganbench checkpoint" in err
+
+
+# 7. Messages that say only what is so -------------------------------------------------------------------
+
+def test_a_full_disk_before_the_first_checkpoint_does_not_claim_one_is_intact(tmp_path, capsys, monkeypatch):
+    from ganbench.engine import checkpoint
+    original = torch.save
+    monkeypatch.setattr(checkpoint.torch, "save", lambda state, path: original(state, "/dev/full"))
+    code, _, err = invoke(capsys, *RING_RUN, "--results-dir", str(tmp_path / "runs"))
+    assert one_sentence(code, err) and "full disk" in err
+    assert "intact" not in err and "had no checkpoint yet" in err
+
+
+def test_a_raw_pickle_is_refused_in_whole_words_without_torchs_warning(tmp_path, capsys):
+    import pickle
+    raw = tmp_path / "raw.pt"
+    raw.write_bytes(pickle.dumps({"generator": Path("/")}, protocol=4))  # needs a global: refused
+    code, _, err = invoke(capsys, *RING_RUN, "--init-from", str(raw), "--results-dir", str(tmp_path / "runs"))
+    assert one_sentence(code, err) and "UserWarning" not in err
+    assert "needs arbitrary unpickling" in err and err.rstrip().endswith("ganbench refuses it.")
+
+
+def test_unsafe_weights_for_fid_are_refused_in_whole_words(tmp_path):
+    import pickle
+
+    from ganbench.errors import EvaluationError
+    from ganbench.evaluate.inception_fidelity import checked_weights
+    weights = tmp_path / "weights.pth"
+    weights.write_bytes(pickle.dumps({"fc.weight": Path("/")}, protocol=2))
+    with pytest.raises(EvaluationError) as refused:
+        checked_weights(weights)
+    message = str(refused.value)
+    assert "could run code" in message and "Re-running" not in message and message.endswith(").")
+
+
+def test_the_interrupt_sentence_is_the_only_line(tmp_path, capsys, monkeypatch):
+    from ganbench.cli import INTERRUPTED
+    from ganbench.engine import run as run_module
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_module, "evaluate", ctrl_c)
+    code, _, err = invoke(capsys, *RING_RUN, "--results-dir", str(tmp_path / "runs"))
+    assert code == 130 and err == INTERRUPTED + "\n"
+
+
+# 3. ganbench report says which runs it left out, as compare does -----------------------------------------
+
+@pytest.mark.parametrize("damaged, size", [("result.json", 300), ("config.json", 100)])
+def test_report_warns_for_each_run_it_cannot_show_as_compare_does(tmp_path, capsys, damaged, size):
+    from test_report import write_logged_run
+    results = tmp_path / "runs"
+    folders = [write_logged_run(results, arch, seed, 2.0 + seed) for arch in ("mlp", "dcgan") for seed in range(3)]
+    broken = folders[4] / damaged
+    broken.write_text(broken.read_text()[:size])
+    compare_code, _, compare_err = invoke(capsys, "compare", str(results))
+    code, out, err = invoke(capsys, "report", str(results), "--out", str(tmp_path / "site"))
+    assert code == compare_code == 0  # compare shows the readable runs and warns; so does report
+    assert f"Warning: skipped {folders[4].name}" in compare_err
+    assert err.strip().splitlines() == [line for line in compare_err.strip().splitlines() if "Warning" in line]
+    assert "wrote" in out and len(list((tmp_path / "site" / "runs").glob("*.html"))) == 5

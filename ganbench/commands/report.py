@@ -30,5 +30,7 @@ def register(cli: click.Group) -> None:
         folder = Path(results_dir or os.environ.get("GANBENCH_RESULTS", "runs"))
         if folder.is_dir():
             migrate_and_tell(folder, lambda sentence: click.echo(sentence, err=True))
-        index = write_site(folder, Path(out), metrics, where, sort, baseline, correction)
+        index = write_site(folder, Path(out), metrics, where, sort, baseline, correction,
+                           tell_skipped=lambda path, reason: click.echo(f"Warning: skipped {path.name}: {reason}",
+                                                                         err=True))
         click.echo(f"wrote {index}")

@@ -14,7 +14,7 @@ import json
 import re
 import shutil
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import quote
 
 from ganbench.results.atomic import write_text
@@ -34,9 +34,13 @@ pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.8em; }
 
 
 def write_site(results_dir: Path | str, out: Path | str, metrics: Sequence[str] = (), where: Iterable[str] = (),
-               sort: str | None = None, baseline: str | None = None, correction: str = "holm") -> Path:
-    """Write the site for ``results_dir`` into ``out``; returns the index page."""
-    comparison, _ = compare_results(Path(results_dir), metrics, where, sort, baseline, correction)
+               sort: str | None = None, baseline: str | None = None, correction: str = "holm",
+               tell_skipped: Callable[[Path, str], None] | None = None) -> Path:
+    """Write the site for ``results_dir`` into ``out``; returns the index page. ``tell_skipped`` hears of
+    each run left out because its result.json or config.json cannot be read (as ``compare`` warns)."""
+    comparison, rebuilt = compare_results(Path(results_dir), metrics, where, sort, baseline, correction)
+    for path, reason in (rebuilt.skipped if rebuilt and tell_skipped else []):
+        tell_skipped(path, reason)
     out = Path(out)
     for folder in ("configs", "runs"):  # pages of runs no longer in the folder must not linger
         shutil.rmtree(out / folder, ignore_errors=True)
