@@ -231,3 +231,61 @@ def test_report_warns_for_each_run_it_cannot_show_as_compare_does(tmp_path, caps
     assert f"Warning: skipped {folders[4].name}" in compare_err
     assert err.strip().splitlines() == [line for line in compare_err.strip().splitlines() if "Warning" in line]
     assert "wrote" in out and len(list((tmp_path / "site" / "runs").glob("*.html"))) == 5
+
+
+# 4. A resumed run logs every row once, whatever the kill cut ------------------------------------------------
+
+def ring_config(results: Path, **changes) -> RunConfig:
+    values = dict(arch=Choice("mlp"), dataset=Choice("ring8"), batch_size=16, steps=20, log_every=5,
+                  sample_every=1000, checkpoint_every=10, eval_samples=64, device="cpu", results_dir=str(results),
+                  evaluators=[Choice("stability")])
+    values.update(changes)
+    return RunConfig(**values)
+
+
+class StopAfter:
+    """Stands for Ctrl-C after ``steps`` steps: the loop checks ``requested`` once a step."""
+
+    def __init__(self, steps: int):
+        self.left, self.signal_name = steps, "SIGINT"
+
+    @property
+    def requested(self) -> bool:
+        self.left -= 1
+        return self.left <= 0
+
+
+@pytest.fixture(scope="module")
+def uninterrupted_log(tmp_path_factory) -> str:
+    from conftest import load_repository_plugins
+    from ganbench.engine.run import run
+    load_repository_plugins()  # a module fixture runs before the per-test one that does this
+    return (run(ring_config(tmp_path_factory.mktemp("reference")), show_progress=False).path
+            / "metrics.jsonl").read_text()
+
+
+@pytest.mark.parametrize("keep", [0, 1, 12, -2, -1], ids=["whole-line", "1-byte", "12-bytes", "all-but-2",
+                                                           "all-but-newline"])
+def test_a_resumed_run_logs_every_row_once_however_the_last_line_was_cut(tmp_path, monkeypatch, keep,
+                                                                           uninterrupted_log):
+    import contextlib
+
+    from ganbench.engine import loop
+    from ganbench.engine.run import run
+    from ganbench.errors import RunInterrupted
+    config = ring_config(tmp_path)
+    # Stopped after step 11: its row at step 10 is the log's last line, its checkpoint is at step 11.
+    monkeypatch.setattr(loop, "stop_on_signals", lambda: contextlib.nullcontext(StopAfter(11)))
+    with pytest.raises(RunInterrupted):
+        run(config, show_progress=False)
+    monkeypatch.undo()
+    (folder,) = tmp_path.glob("mlp-*")
+    log = folder / "metrics.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    assert json.loads(lines[-1])["step"] == 10
+    last = lines[-1]
+    log.write_text("".join(lines[:-1]) + last[:keep % len(last)])  # the kill cut the last line here
+    resumed = run(config, show_progress=False)
+    assert resumed.resumed_from == 11
+    assert [json.loads(line)["step"] for line in log.read_text().splitlines()] == [5, 10, 15, 20]
+    assert log.read_text() == uninterrupted_log

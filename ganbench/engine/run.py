@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import logging
 import shutil
 import time
@@ -20,7 +21,7 @@ from ganbench.engine.best_step import best_of_run
 from ganbench.engine.evaluation import evaluate
 from ganbench.engine.run_loggers import RunLoggers
 from ganbench.logger import RunStart
-from ganbench.results.atomic import write_json
+from ganbench.results.atomic import write_json, write_text
 from ganbench.results.result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
 from ganbench.results.run_lock import run_lock
@@ -131,9 +132,18 @@ def resume(setup: Setup, run_dir: RunDir) -> tuple[TrainingOutcome, dict | None]
     outcome.restore_training_figures(state.get("outcome"))
     if setup.ranks.main:
         # Rows past the checkpoint are trained and evaluated again: keeping them would double them.
-        run_dir.truncate_metrics(outcome.step)
+        kept = run_dir.truncate_metrics(outcome.step)
+        relog_a_row_the_crash_cut(run_dir, kept, outcome.last_row)
         outcome.evaluations = run_dir.truncate_evaluations(outcome.step)
     return outcome, state.get("scalars")
+
+
+def relog_a_row_the_crash_cut(run_dir: RunDir, kept: list[dict], last_row: dict) -> None:
+    """A kill can cut the log's last line. A row after the checkpoint is trained and logged again, but
+    the row written just before the checkpoint (a stop between two log steps checkpoints later) is not:
+    the checkpoint keeps that row, so it is written back from there."""
+    if last_row and isinstance(last_row.get("step"), int) and all(row["step"] != last_row["step"] for row in kept):
+        write_text(run_dir.metrics, "".join(json.dumps(row, sort_keys=True) + "\n" for row in [*kept, last_row]))
 
 
 def prepare_directory(setup: Setup, run_dir: RunDir) -> None:
