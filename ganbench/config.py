@@ -289,9 +289,22 @@ def fingerprint_of_data(registry: Any, config: RunConfig) -> str | None:
 
 def resolve_choice(registry: Any, kind: str, choice: Choice) -> Choice:
     """The component's options as its Options dataclass builds them: typed, defaults filled in."""
+    refuse_empty_name(registry, kind, choice.name)
     cls = registry.get(kind, choice.name).cls
     options = build_options(cls.Options, choice.options, f"{cls.kind_label()} {choice.name!r}")
     return Choice(choice.name, options_as_dict(options))
+
+
+EMPTY_NAME_HINTS = {"stabilizer": " (leave --stabilizer out, or give none, for no stabilizer)",
+                    "evaluator": " (leave --evaluator out for every evaluator that applies)"}
+
+
+def refuse_empty_name(registry: Any, kind: str, name: str) -> None:
+    """``--stabilizer ''`` (a shell variable that was empty) names nothing: it must not train as the
+    baseline, nor as anything else, without a word."""
+    if not name.strip():
+        raise ConfigError(f"an empty {kind} name names no {kind}; give one of {', '.join(registry.names(kind))}"
+                          f"{EMPTY_NAME_HINTS.get(kind, '')}.")
 
 
 def resolve_loggers(registry: Any, choices: list[Choice]) -> list[Choice]:
@@ -343,7 +356,7 @@ SCALAR_FLAGS = ("resolution", "batch_size", "steps", "seed", "latent_dim", "late
 
 def raw_config_from_flags(values: dict[str, Any]) -> dict[str, Any]:
     """The settings that ``ganbench run``'s flags (``values``, as click parsed them) ask for, unresolved."""
-    stabilizers = [name for name in values["stabilizers"] if name] or []
+    stabilizers = list(values["stabilizers"])  # an empty name stays, to be refused when resolved
     stab_options = parse_named_options(values["stab_opt"], "--stab-opt", stabilizers, "stabilizer")
     evaluators = list(values["evaluators"]) or None
     eval_options = parse_named_options(values["eval_opt"], "--eval-opt", evaluators or [], "evaluator")

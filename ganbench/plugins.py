@@ -182,6 +182,15 @@ def load_entry_points(target: PluginState) -> None:
         target.add_plugin(module, entry_point.name, info)
 
 
+def broken_plugin_notices(broken: dict[str, str] | None = None) -> list[str]:
+    """One line per plugin that failed to import or register (``broken``: name -> error; default: the
+    loaded state's), naming it and where to read why: its error can be long, ``ganbench plugins`` shows it."""
+    if broken is None:
+        broken = {name: info.error for name, info in state().plugins.items() if info.error}
+    return [f"Warning: plugin {name!r} did not load and is skipped; `ganbench plugins` shows why."
+            for name in sorted(broken)]
+
+
 def _version(distribution: str) -> str:
     try:
         return importlib.metadata.version(distribution)

@@ -289,3 +289,48 @@ def test_a_resumed_run_logs_every_row_once_however_the_last_line_was_cut(tmp_pat
     assert resumed.resumed_from == 11
     assert [json.loads(line)["step"] for line in log.read_text().splitlines()] == [5, 10, 15, 20]
     assert log.read_text() == uninterrupted_log
+
+
+# 5. An empty name is not a name -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("flag", ["--stabilizer", "--arch", "--loss", "--dataset", "--evaluator", "--logger"])
+@pytest.mark.parametrize("name", ["", " "], ids=["empty", "blank"])
+def test_an_empty_component_name_is_one_sentence(tmp_path, capsys, flag, name):
+    arguments = [*RING_RUN, "--results-dir", str(tmp_path / "runs")]
+    if flag in arguments:
+        at = arguments.index(flag)
+        arguments[at + 1] = name
+    else:
+        arguments += [flag, name]
+    code, _, err = invoke(capsys, *arguments)
+    kind = {"--arch": "architecture"}.get(flag, flag[2:])
+    assert one_sentence(code, err) and f"an empty {kind} name names no {kind}" in err
+    assert not (tmp_path / "runs").exists()
+
+
+# 6. A broken plugin is said once by run, sweep and list ----------------------------------------------------
+
+@pytest.fixture
+def broken_plugin(monkeypatch) -> str:
+    """A plugin whose entry point fails to import, loaded the way installed plugins are."""
+    import importlib.metadata
+
+    from ganbench import plugins
+    broken = importlib.metadata.EntryPoint(name="exploding", value="exploding_plugin_nowhere", group="ganbench")
+    with monkeypatch.context() as patch:  # only while the plugins load: torch reads entry points too
+        patch.setattr(plugins.importlib.metadata, "entry_points", lambda group: [broken])
+        plugins.load_entry_points(plugins.state())
+    plugins.state()._filled = False
+    assert "while importing" in plugins.state().plugins["exploding"].error
+    return "exploding"
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "list"])
+def test_run_sweep_and_list_name_a_broken_plugin_once(broken_plugin, tmp_path, capsys, command):
+    arguments = {"run": [*RING_RUN, "--results-dir", str(tmp_path / "runs")],
+                 "sweep": ["sweep", *RING_RUN[1:-2], "--results-dir", str(tmp_path / "runs"), "--dry-run"],
+                 "list": ["list", "losses"]}[command]
+    code, _, err = invoke(capsys, *arguments)
+    assert code == 0, err
+    notices = [line for line in err.splitlines() if "exploding" in line]
+    assert notices == ["Warning: plugin 'exploding' did not load and is skipped; `ganbench plugins` shows why."]

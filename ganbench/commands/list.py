@@ -30,8 +30,9 @@ def list_components(kind: str | None) -> None:
         for row in catalogue["components"][each]:
             table.add_row(row["name"], row["plugin"], row["description"], row["options"])
         console.print(table)
-    for name, error in catalogue["broken"].items():
-        console.print(f"[yellow]plugin {name!r} did not load: {error}[/yellow]")
+    from ganbench.plugins import broken_plugin_notices
+    for notice in broken_plugin_notices(catalogue["broken"]):
+        click.echo(notice, err=True)
 
 
 def register(cli: click.Group) -> None:

@@ -30,6 +30,7 @@ def run(restart: bool, quiet: bool, dry_run: bool, profile_steps: int | None, **
     from ganbench.engine.setup import prepare
 
     config = config_from_flags(values_for_this_process(values))
+    tell_broken_plugins()
     if dry_run:
         prepare(config)
         click.echo(json.dumps(config.to_json(), indent=2))
@@ -44,6 +45,16 @@ def run(restart: bool, quiet: bool, dry_run: bool, profile_steps: int | None, **
     report = run_distributed_or_single(config, show_progress=not quiet, restart=restart)
     if report is not None and report.result is not None:
         print_run_summary(report)
+
+
+def tell_broken_plugins() -> None:
+    """Once per command, after the plugins loaded: a broken plugin is not silent until it is needed."""
+    from ganbench.engine.distributed import ranks_from_environment
+    from ganbench.plugins import broken_plugin_notices
+    if not ranks_from_environment().main:  # under torchrun every rank runs the command; one says it
+        return
+    for notice in broken_plugin_notices():
+        click.echo(notice, err=True)
 
 
 def run_distributed_or_single(config: RunConfig, show_progress: bool, restart: bool):

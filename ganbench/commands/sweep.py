@@ -54,6 +54,8 @@ def register(cli: click.Group) -> None:
         typed = [name for name in values if context.get_parameter_source(name) in (
             click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)]
         configs = plan(suite, values, set_pairs, seeds, given=typed, budget=budget)
+        from ganbench.commands.run import tell_broken_plugins
+        tell_broken_plugins()
         results_dir = configs[-1].results_dir
         console = Console()
         if not dry_run:
