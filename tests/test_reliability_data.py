@@ -334,3 +334,23 @@ def test_run_sweep_and_list_name_a_broken_plugin_once(broken_plugin, tmp_path, c
     assert code == 0, err
     notices = [line for line in err.splitlines() if "exploding" in line]
     assert notices == ["Warning: plugin 'exploding' did not load and is skipped; `ganbench plugins` shows why."]
+
+
+# 8. result.json names its times ----------------------------------------------------------------------------
+
+def test_result_json_records_training_evaluation_and_total_time(tmp_path, monkeypatch):
+    import time
+
+    from ganbench.engine import run as run_module
+    original = run_module.evaluate
+
+    def slow_evaluation(*args, **kwargs):
+        time.sleep(0.3)  # the final evaluation phase, longer than this run's training
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(run_module, "evaluate", slow_evaluation)
+    folder = run_module.run(ring_config(tmp_path, steps=4, log_every=2, checkpoint_every=4), show_progress=False).path
+    result = json.loads((folder / "result.json").read_text())
+    assert result["train_time_s"] > 0 and result["eval_time_s"] > 0
+    assert result["total_time_s"] >= result["train_time_s"] + result["eval_time_s"] + 0.3
+    assert result["total_time_s"] >= result["wall_time_s"] + 0.3  # the old name still reads: evaluation excluded

@@ -95,7 +95,8 @@ def print_run_summary(report) -> None:
     if result.status == RunStatus.DIVERGED:
         console.print(f"[red]diverged at step {result.diverged_at}[/red]; last good checkpoint: "
                       f"{result.last_good_checkpoint}")
-    figures = {"wall time (s)": result.wall_time_s, "img/s": result.img_per_s,
+    figures = {"train time (s)": result.train_time_s, "eval time (s)": result.eval_time_s,
+               "total time (s)": result.total_time_s, "img/s": result.img_per_s,
                **{key: value for key, value in result.final.items() if key not in ("step", "images")},
                **result.metrics}
     table = Table(show_header=True, header_style="bold")

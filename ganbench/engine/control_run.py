@@ -100,7 +100,8 @@ def run_control(config: RunConfig, registry=None) -> RunReport:
         run_id=config.run_id, group=config.config_hash(include_seed=False), status=RunStatus.FINISHED,
         arch=f"control:{config.control}", loss="-", dataset=config.dataset.name, stabilizers=["-"],
         seed=config.seed, steps=0, budget={"steps": 0, "images": 0}, images_seen=0,
-        wall_time_s=round(time.perf_counter() - started, 3), metrics=evaluation.metrics,
+        wall_time_s=round(time.perf_counter() - started, 3), total_time_s=round(time.perf_counter() - started, 3),
+        metrics=evaluation.metrics,
         directions=evaluation.directions, protocol=evaluation.protocol, eval_time_s=round(evaluation.seconds, 3),
         environment=describe_environment(setup.device, "fp32"), control=config.control)
     run_dir.write_result(result)

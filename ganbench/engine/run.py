@@ -102,7 +102,7 @@ def train_and_finish(setup: Setup, run_dir: RunDir, show_progress: bool, restart
                         loggers=loggers)
         if not ranks.main:
             return RunReport(run_dir.path, None, resumed_from=start_step)
-        result = finish(setup, run_dir, outcome, time.perf_counter() - started)
+        result = finish(setup, run_dir, outcome, started)
     except BaseException:
         loggers.finish(None)  # interrupted or failed: the trackers close their runs as unfinished
         if ranks.main:
@@ -174,9 +174,11 @@ def run_group(setup: Setup) -> str:
     return setup.config.config_hash(include_seed=False, source_group=setup.source_group)
 
 
-def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, wall_seconds: float) -> RunResult:
-    """Evaluate a finished run and write result.json, atomically and last."""
+def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, started: float) -> RunResult:
+    """Evaluate a finished run and write result.json, atomically and last. ``started``: when this session
+    began (``time.perf_counter``), for its wall time up to the evaluation and its total time."""
     config = setup.config
+    wall_seconds = time.perf_counter() - started
     evaluation = None
     if outcome.status == RunStatus.FINISHED:
         evaluation = evaluate(setup, run_dir.path, run_dir.read_metrics())
@@ -200,6 +202,7 @@ def finish(setup: Setup, run_dir: RunDir, outcome: TrainingOutcome, wall_seconds
         directions=evaluation.directions if evaluation else {},
         protocol=evaluation.protocol if evaluation else {},
         eval_time_s=round(evaluation.seconds, 3) if evaluation else None,
+        total_time_s=round(time.perf_counter() - started, 3),
         evaluations=outcome.evaluations,
         # Best-step figures, beside the headline: the final checkpoint's "metrics" stay the result.
         best=best_of_run(run_dir.evaluations, outcome.evaluations, outcome.step, metrics, setup.evaluators),

@@ -62,8 +62,13 @@ class RunResult:
     steps: int  # G steps trained
     budget: dict[str, Any] = dataclasses.field(default_factory=dict)  # steps, images, batch_size, n_critic
     images_seen: int | None = None
+    # Times in seconds. train_time_s: training, over every session of a resumed run (samples, checkpoints and
+    # periodic evaluations aside); eval_time_s: the final evaluation; total_time_s: the session that finished
+    # the run, from its start to result.json, evaluation included. wall_time_s, the older name, is that
+    # session until training ended, evaluation excluded (kept so results of every version read alike).
     wall_time_s: float | None = None
     train_time_s: float | None = None
+    total_time_s: float | None = None
     img_per_s: float | None = None  # None when nothing was trained in this process (resumed at the end)
     final: dict[str, Any] = dataclasses.field(default_factory=dict)  # the last logged row of losses
     metrics: dict[str, float] = dataclasses.field(default_factory=dict)

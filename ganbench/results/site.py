@@ -184,7 +184,8 @@ def run_page(run: Any, group: GroupSummary, out: Path) -> str:
 def figures_table(result: Any, run: Any) -> str:
     figures: dict[str, Any] = {"status": run.status, "seed": run.seed}
     if result is not None:
-        figures.update({"steps": result.steps, "images seen": result.images_seen, "wall time (s)": result.wall_time_s,
+        figures.update({"steps": result.steps, "images seen": result.images_seen, "train time (s)": result.train_time_s,
+                        "eval time (s)": result.eval_time_s, "total time (s)": result.total_time_s,
                         "img/s": result.img_per_s, **{f"final {k}": v for k, v in result.final.items()
                                                       if k not in ("step", "images")}})
     figures.update(run.metrics)
