@@ -27,6 +27,15 @@ def load_without_code(path: Path | str) -> Any:
         return torch.load(path, map_location="cpu", weights_only=True)
 
 
+def written_by_torch_save(path: Path | str) -> bool:
+    """Whether the file starts as torch.save writes: a zip archive, or (before PyTorch 1.6) a pickle of
+    protocol 2 or later. An empty file passes: it is a truncated one, and loading it says so. A text
+    file would otherwise reach the unpickler and be refused as unsafe, which it is not."""
+    with open(path, "rb") as handle:
+        start = handle.read(2)
+    return not start or start == b"PK" or start[:1] == b"\x80"
+
+
 def refusal_reason(error: pickle.UnpicklingError) -> str:
     """What torch's weights-only unpickler objected to ("Unsupported global: GLOBAL os.system"), as whole
     words, without its advice to load the file with arbitrary unpickling."""

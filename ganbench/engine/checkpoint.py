@@ -17,7 +17,7 @@ import torch
 from ganbench.engine.distributed import gather_objects
 from ganbench.errors import CheckpointError, StorageError
 from ganbench.results.atomic import write_with
-from ganbench.safe_load import load_without_code, refusal_reason
+from ganbench.safe_load import load_without_code, refusal_reason, written_by_torch_save
 
 FORMAT = 1
 
@@ -106,18 +106,24 @@ def is_write_failure(error: RuntimeError) -> bool:
     return any(mark in text for mark in ("inline_container", "PytorchStreamWriter", "file write failed"))
 
 
+class NotATorchFile(Exception):
+    """A file that does not start as torch.save writes."""
+
+
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """Read a checkpoint safely; any problem is one CheckpointError sentence naming the file."""
     if not path.exists():
         raise CheckpointError(f"no checkpoint at {str(path)!r}.")
     try:
+        if not written_by_torch_save(path):
+            raise NotATorchFile
         state = load_without_code(path)
     except pickle.UnpicklingError as error:
         raise CheckpointError(f"{str(path)!r} needs arbitrary unpickling to load, which could run code "
                               f"({refusal_reason(error)}); ganbench refuses it.") from None
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as error:
         raise CheckpointError(f"checkpoint {str(path)!r} is corrupt or truncated ({type(error).__name__}).") from None
-    except Exception:  # a text file or anything else: torch's unpickler fails with whatever it met first
+    except Exception:  # a text file, or anything torch's unpickler fails on with whatever it met first
         raise CheckpointError(f"{str(path)!r} is not a ganbench checkpoint: it is not a file torch.save "
                               f"wrote.") from None
     if not isinstance(state, dict) or "generator" not in state:

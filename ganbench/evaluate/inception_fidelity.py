@@ -57,7 +57,10 @@ def checked_weights(path: Path) -> str:
     """sha256 of a weights file that loads as plain tensors; anything that needs unpickling is refused."""
     import pickle
 
-    from ganbench.safe_load import load_without_code, refusal_reason
+    from ganbench.safe_load import load_without_code, refusal_reason, written_by_torch_save
+    if not written_by_torch_save(path):
+        raise EvaluationError(f"refusing {str(path)!r}: it is not a plain PyTorch state dict (not a file "
+                              f"torch.save wrote).")
     try:
         state = load_without_code(path)
     except pickle.UnpicklingError as error:
