@@ -357,3 +357,16 @@ def test_result_json_records_training_evaluation_and_total_time(tmp_path, monkey
     assert result["train_time_s"] > 0 and result["eval_time_s"] > 0
     assert result["total_time_s"] >= result["train_time_s"] + result["eval_time_s"] + 0.3
     assert result["total_time_s"] >= result["wall_time_s"] + 0.3  # the old name still reads: evaluation excluded
+
+
+def test_eval_and_sample_refuse_a_run_whose_files_changed_since_it_trained(tmp_path, capsys):
+    from PIL import Image
+    folder = image_folder(tmp_path / "images")
+    results = tmp_path / "runs"
+    assert invoke(capsys, *IMAGE_RUN, "--data-root", str(folder), "--results-dir", str(results))[0] == 0
+    (run_id,) = run_ids(results)
+    assert invoke(capsys, "sample", str(results / run_id), "--grid", "2x2")[0] == 0  # unchanged data: fine
+    Image.new("L", (8, 8), color=255).save(folder / "3.png")
+    for command in (["eval", str(results / run_id)], ["sample", str(results / run_id), "--grid", "2x2"]):
+        code, _, err = invoke(capsys, *command)
+        assert one_sentence(code, err) and f"is not what run {run_id} trained on" in err

@@ -10,7 +10,7 @@ from typing import Any
 from ganbench.config import Choice, RunConfig
 from ganbench.engine.checkpoint import load_checkpoint, restore_state
 from ganbench.engine.setup import Setup, prepare
-from ganbench.errors import CheckpointError
+from ganbench.errors import CheckpointError, DataError
 from ganbench.results.run_dir import RunDir
 
 
@@ -37,6 +37,20 @@ def read_run_config(run_dir: RunDir) -> RunConfig:
     return RunConfig.from_json(saved)
 
 
+def refuse_changed_data(saved: RunConfig, run_dir: RunDir) -> None:
+    """A run on files is evaluated and sampled against the files it trained on: real data that changed
+    since would give figures of another data set under this run's name."""
+    if saved.data_fingerprint is None:  # embedded data, or a run from before data fingerprints
+        return
+    from ganbench import plugins
+    from ganbench.config import fingerprint_of_data
+    now = fingerprint_of_data(plugins.registry(), saved)
+    if now != saved.data_fingerprint:
+        raise DataError(f"the data under {saved.data_root} is not what run {run_dir.path.name} trained on "
+                        f"(fingerprint {saved.data_fingerprint}, now {now}); put back the files it trained on, "
+                        f"or train a run on the new data.")
+
+
 def load_trained_run(path: Path | str, device: str = "auto", evaluators: list[Choice] | None = None,
                      eval_samples: int | None = None) -> TrainedRun:
     """Rebuild the run at ``path`` and load ``checkpoints/last.pt`` into it.
@@ -53,6 +67,7 @@ def load_trained_run(path: Path | str, device: str = "auto", evaluators: list[Ch
     if eval_samples is not None:
         changes["eval_samples"] = eval_samples
     setup = prepare(dataclasses.replace(saved, **changes))
+    refuse_changed_data(saved, run_dir)
     state = load_checkpoint(run_dir.checkpoint)
     if state.get("run_id") != saved.run_id:
         raise CheckpointError(f"the checkpoint in {str(run_dir.path)!r} belongs to run {state.get('run_id')!r}, "
