@@ -88,12 +88,15 @@ class ContentHashCache:
         """Write the cache atomically; a folder that cannot be written only costs a rehash next time."""
         if not self.changed:
             return
-        from ganbench.errors import StorageError
-        from ganbench.results.atomic import write_text
+        # Written beside and renamed over, so a reader never sees half a file (ganbench.results.atomic
+        # does the same for run files; this layer sits below it).
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            write_text(self.path, json.dumps(self.entries, sort_keys=True))
-        except StorageError:
-            pass
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(json.dumps(self.entries, sort_keys=True))
+            os.replace(temporary, self.path)
+        except OSError:
+            temporary.unlink(missing_ok=True)
 
 
 def hash_contents(path: Path) -> str:
