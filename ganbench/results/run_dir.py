@@ -76,7 +76,8 @@ def read_log(path: Path) -> list[dict[str, Any]]:
     """Rows of a JSON-lines log (metrics.jsonl, evaluations.jsonl).
 
     A crash can cut the last line short: that line is dropped, since the rows before it are whole
-    and its step is logged again after the resume. A bad line anywhere else is not a crash
+    and its row is written again after the resume (by training, or from the checkpoint when the
+    row came before it: ganbench.engine.run.relog_a_row_the_crash_cut). A bad line anywhere else is not a crash
     artefact but damage, and reading on would silently lose every row after it: it is refused,
     naming the file and the line."""
     if not path.exists():
