@@ -18,7 +18,7 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from ganbench.errors import ConfigError
+from ganbench.errors import ConfigError, GanbenchError
 from ganbench.options import build_options, coerce, options_as_dict, parse_assignments
 
 
@@ -284,7 +284,10 @@ def fingerprint_of_data(registry: Any, config: RunConfig) -> str | None:
         return None
     request = DataRequest(resolution=config.resolution, data_root=Path(config.data_root).expanduser(),
                           device=torch.device("cpu"), seed=config.seed, download=config.download)
-    return dataset_fingerprint(dataset, request)
+    try:
+        return dataset_fingerprint(dataset, request)
+    except GanbenchError:  # files in a state the data set refuses: loading says so, for this run alone
+        return None
 
 
 def resolve_choice(registry: Any, kind: str, choice: Choice) -> Choice:
