@@ -262,16 +262,19 @@ def resolve_config(config: RunConfig | dict[str, Any], registry: Any = None) -> 
 
 
 def resolve_choice(registry: Any, kind: str, choice: Choice) -> Choice:
-    """The component's options as its Options dataclass builds them: typed, defaults filled in."""
+    """The component's options as its Options dataclass builds them: typed, defaults filled in; its
+    name as the registry records it (``ganbench:lecam`` is ``lecam``; ``holdout:lecam`` stays qualified,
+    since bare ``lecam`` names the built-in)."""
     cls = registry.get(kind, choice.name).cls
     options = build_options(cls.Options, choice.options, f"{cls.kind_label()} {choice.name!r}")
-    return Choice(choice.name, options_as_dict(options))
+    return Choice(registry.canonical_name(kind, choice.name), options_as_dict(options))
 
 
 def resolve_loggers(registry: Any, choices: list[Choice]) -> list[Choice]:
     """Each logger resolved, once: two of the same tracker would log every figure twice."""
-    refuse_repeats([choice.name for choice in choices], "logger", ConfigError)
-    return [resolve_choice(registry, "logger", choice) for choice in choices]
+    resolved = [resolve_choice(registry, "logger", choice) for choice in choices]
+    refuse_repeats([choice.name for choice in resolved], "logger", ConfigError)  # lecam and ganbench:lecam are one
+    return resolved
 
 
 def refuse_repeats(names: list[str], kind: str, error: type) -> None:
@@ -292,8 +295,8 @@ def refuse_impossible_stabilizer_sets(names: list[str]) -> None:
 
 def resolve_stabilizers(registry: Any, choices: list[Choice]) -> list[Choice]:
     """Each stabilizer resolved, in the order they act (their ``order``, then as listed)."""
-    refuse_impossible_stabilizer_sets([choice.name for choice in choices])
     resolved = [resolve_choice(registry, "stabilizer", choice) for choice in choices]
+    refuse_impossible_stabilizer_sets([choice.name for choice in resolved])  # by recorded name: x is ganbench:x
     # "none" alone trains exactly what no stabilizer trains: one run id for both.
     if [choice.name for choice in resolved] == ["none"]:
         return []
