@@ -198,8 +198,10 @@ class RunConfig:
 
     @property
     def run_id(self) -> str:
-        """A readable, stable name: components, seed and a hash of everything else."""
-        return f"{self.label}-s{self.seed}-{self.config_hash()}"
+        """A readable, stable name: components, seed and a hash of everything else. It names a folder,
+        so a qualified component name (``holdout:lecam``, a colon no file system takes everywhere) is
+        spelt ``holdout.lecam`` in it; bare names, and so existing run ids, are untouched."""
+        return f"{self.label.replace(':', '.')}-s{self.seed}-{self.config_hash()}"
 
     @property
     def label(self) -> str:

@@ -80,6 +80,7 @@ def test_a_run_records_the_qualified_name_only_where_the_bare_one_is_taken(holdo
     assert plugin.arch.name == "holdout-net"  # unique: recorded bare, whichever way it was spelt
     assert [choice.name for choice in plugin.stabilizers] == ["holdout:lecam"]
     assert plugin.run_id != builtin.run_id
+    assert plugin.run_id.startswith("holdout-net-bce-ring8-holdout.lecam-s0-")  # a folder name on every system
 
 
 def test_a_run_id_does_not_change_when_a_plugin_shadows_a_name_it_uses():
