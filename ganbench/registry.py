@@ -131,7 +131,7 @@ class Registry:
 def give_shadowing_notice(entry: Entry, owner: Entry) -> None:
     """One line on stderr, once per process: the shadowed component and how to reach it."""
     notice = (f"ganbench: {entry.kind} {entry.name!r} of plugin {entry.plugin!r} is reachable as "
-              f"{entry.qualified_name!r}; {entry.name!r} stays plugin {owner.plugin!r}'s.")
+              f"{entry.qualified_name!r}; the bare name {entry.name!r} stays with plugin {owner.plugin!r}.")
     if notice not in _notices_given:
         _notices_given.add(notice)
         print(notice, file=sys.stderr)

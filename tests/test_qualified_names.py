@@ -15,7 +15,8 @@ from ganbench.cli import main
 from ganbench.config import resolve_config
 from ganbench.sweep.expand import SweepSpec, expand, spec_from_suite
 
-NOTICE = "stabilizer 'lecam' of plugin 'holdout' is reachable as 'holdout:lecam'; 'lecam' stays plugin 'ganbench.stabilizers''s."
+NOTICE = ("stabilizer 'lecam' of plugin 'holdout' is reachable as 'holdout:lecam'; "
+          "the bare name 'lecam' stays with plugin 'ganbench.stabilizers'.")
 
 
 class HoldoutNet(ContractNet):
