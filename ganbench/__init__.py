@@ -2,7 +2,7 @@
 
 import pluggy
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 API_VERSION = 1  # the plugin API; a plugin may declare the lowest one it needs
 
 hookimpl = pluggy.HookimplMarker("ganbench")

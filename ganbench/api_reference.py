@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 import typing
 from typing import Any
 
@@ -83,8 +84,18 @@ def class_attributes(cls: type) -> list[tuple[str, str, Any]]:
 
 def _type_name(kind: Any) -> str:
     text = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
-    return str(text).replace("typing.", "").replace("ClassVar[", "").rstrip("]") if "ClassVar" in str(text) \
+    text = str(text).replace("typing.", "").replace("ClassVar[", "").rstrip("]") if "ClassVar" in str(text) \
         else str(text).replace("typing.", "")
+    return PUBLIC_TYPE.sub(_public_type, text)
+
+
+PUBLIC_TYPE = re.compile(r"\bganbench(?:\.[a-z_]+)+\.([A-Z][A-Za-z]*)\b")
+
+
+def _public_type(match: re.Match) -> str:
+    """``ganbench.loss.OptimizerSettings`` as a plugin imports it: ``ganbench.api.OptimizerSettings``."""
+    import ganbench.api
+    return f"ganbench.api.{match.group(1)}" if match.group(1) in ganbench.api.__all__ else match.group(0)
 
 
 def dataclass_fields(cls: type) -> list[tuple[str, str]]:
@@ -95,8 +106,15 @@ def dataclass_fields(cls: type) -> list[tuple[str, str]]:
     return [(field.name, _type_name(hints[field.name])) for field in dataclasses.fields(cls)]
 
 
+def public_path(cls: type) -> str:
+    """Where a plugin imports the class from: ``ganbench.api`` when it exports it, else its module."""
+    import ganbench.api
+    exported = getattr(ganbench.api, cls.__name__, None) is cls and cls.__name__ in ganbench.api.__all__
+    return f"ganbench.api.{cls.__name__}" if exported else f"{cls.__module__}.{cls.__name__}"
+
+
 def describe_class(cls: type, heading: str) -> list[str]:
-    lines = [f"{heading} `{cls.__module__}.{cls.__name__}`", "", markdown(inspect.getdoc(cls)), ""]
+    lines = [f"{heading} `{public_path(cls)}`", "", markdown(inspect.getdoc(cls)), ""]
     if dataclasses.is_dataclass(cls):
         lines += ["| field | type |", "|---|---|"]
         lines += [f"| `{name}` | `{kind}` |" for name, kind in dataclass_fields(cls)] + [""]
@@ -121,8 +139,10 @@ def render() -> str:
              "dataclass; users set its fields with `--arch-opt KEY=VALUE` and the like, and unknown keys "
              "are refused). An instance gets its built options as `self.options`. "
              f"{markdown(inspect.getdoc(Component))}", "",
+             "Import every class below from `ganbench.api`, the public API that holds still within one "
+             "`API_VERSION` (`from ganbench.api import Architecture, BuildRequest`). "
              "Register components with the hooks of [hooks.md](hooks.md); check them with the contract "
-             "checks of `ganbench.testing` ([plugins.md](plugins.md)).", ""]
+             "checks of `ganbench.api.testing` ([plugins.md](plugins.md)).", ""]
     for kind, base, helpers in SECTIONS:
         lines += [f"## {kind}", ""]
         lines += describe_class(load(base), "### Base class")

@@ -203,8 +203,10 @@ class RunConfig:
 
     @property
     def run_id(self) -> str:
-        """A readable, stable name: components, seed and a hash of everything else."""
-        return f"{self.label}-s{self.seed}-{self.config_hash()}"
+        """A readable, stable name: components, seed and a hash of everything else. It names a folder,
+        so a qualified component name (``holdout:lecam``, a colon no file system takes everywhere) is
+        spelt ``holdout.lecam`` in it; bare names, and so existing run ids, are untouched."""
+        return f"{self.label.replace(':', '.')}-s{self.seed}-{self.config_hash()}"
 
     @property
     def label(self) -> str:
@@ -291,11 +293,13 @@ def fingerprint_of_data(registry: Any, config: RunConfig) -> str | None:
 
 
 def resolve_choice(registry: Any, kind: str, choice: Choice) -> Choice:
-    """The component's options as its Options dataclass builds them: typed, defaults filled in."""
+    """The component's options as its Options dataclass builds them: typed, defaults filled in; its
+    name as the registry records it (``ganbench:lecam`` is ``lecam``; ``holdout:lecam`` stays qualified,
+    since bare ``lecam`` names the built-in)."""
     refuse_empty_name(registry, kind, choice.name)
     cls = registry.get(kind, choice.name).cls
     options = build_options(cls.Options, choice.options, f"{cls.kind_label()} {choice.name!r}")
-    return Choice(choice.name, options_as_dict(options))
+    return Choice(registry.canonical_name(kind, choice.name), options_as_dict(options))
 
 
 EMPTY_NAME_HINTS = {"stabilizer": " (leave --stabilizer out, or give none, for no stabilizer)",
@@ -312,8 +316,9 @@ def refuse_empty_name(registry: Any, kind: str, name: str) -> None:
 
 def resolve_loggers(registry: Any, choices: list[Choice]) -> list[Choice]:
     """Each logger resolved, once: two of the same tracker would log every figure twice."""
-    refuse_repeats([choice.name for choice in choices], "logger", ConfigError)
-    return [resolve_choice(registry, "logger", choice) for choice in choices]
+    resolved = [resolve_choice(registry, "logger", choice) for choice in choices]
+    refuse_repeats([choice.name for choice in resolved], "logger", ConfigError)  # lecam and ganbench:lecam are one
+    return resolved
 
 
 def refuse_repeats(names: list[str], kind: str, error: type) -> None:
@@ -334,8 +339,8 @@ def refuse_impossible_stabilizer_sets(names: list[str]) -> None:
 
 def resolve_stabilizers(registry: Any, choices: list[Choice]) -> list[Choice]:
     """Each stabilizer resolved, in the order they act (their ``order``, then as listed)."""
-    refuse_impossible_stabilizer_sets([choice.name for choice in choices])
     resolved = [resolve_choice(registry, "stabilizer", choice) for choice in choices]
+    refuse_impossible_stabilizer_sets([choice.name for choice in resolved])  # by recorded name: x is ganbench:x
     # "none" alone trains exactly what no stabilizer trains: one run id for both.
     if [choice.name for choice in resolved] == ["none"]:
         return []

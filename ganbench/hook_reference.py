@@ -85,13 +85,13 @@ def render() -> str:
         "<!-- Generated from ganbench/hookspecs.py by `python -m ganbench.hook_reference > docs/hooks.md`; "
         "edit the docstrings there, not this file. -->", "",
         " ".join(intro.split()), "",
-        "Implement a hook with the `ganbench.hookimpl` decorator, as a function of the module your",
+        "Implement a hook with the `ganbench.api.hookimpl` decorator, as a function of the module your",
         "entry point names (see docs/plugins.md):", "",
-        "```python", "from ganbench import hookimpl", "", "", "@hookimpl",
+        "```python", "from ganbench.api import hookimpl", "", "", "@hookimpl",
         "def register_losses(register):", "    register(MyLoss)", "```", "",
         f"Plugin API version of this ganbench: {API_VERSION}. A plugin module may set",
-        "`GANBENCH_API_VERSION = N`; a ganbench whose API version is lower than N refuses to load it",
-        "and `ganbench plugins` says which version it needs.", "",
+        "`GANBENCH_API_VERSIONS = (LOWEST, HIGHEST)` (or `GANBENCH_API_VERSION = LOWEST`); a ganbench",
+        "whose API version is outside that range refuses to load it and `ganbench plugins` says why.", "",
         "Hooks: " + ", ".join(f"[`{doc.name}`](#{doc.name})" for doc in docs) + ".", ""]
     return "\n".join(header + [render_hook(doc) for doc in docs]).rstrip() + "\n"
 

@@ -16,17 +16,20 @@ hookspec = pluggy.HookspecMarker("ganbench")
 def register_architectures(register):
     """Register Architecture subclasses: generator and discriminator factories.
 
-    :param register: call ``register(cls)`` once for each ``ganbench.architecture.Architecture``
+    :param register: call ``register(cls)`` once for each ``ganbench.api.Architecture``
         subclass; pass the class, not an instance.
 
     Called once per process, the first time ganbench needs its registry, for every plugin;
     built-ins first, then installed plugins in the order of their entry-point names.
     ``register`` checks the class at once: it must subclass the base class, have a kebab-case
-    ``name`` no other plugin uses, a one-line ``description`` and a dataclass ``Options``. If
-    it refuses a class, or the hook raises, the plugin is marked broken (``ganbench plugins``
-    shows the error), everything it registered is dropped, and every other plugin still works.
+    ``name``, a one-line ``description`` and a dataclass ``Options``. Every component is
+    reachable as ``PLUGIN:NAME``; a name that a built-in or an earlier plugin holds stays theirs,
+    and this plugin's component is reachable by its qualified name alone (a one-line notice says
+    so). If ``register`` refuses a class, or the hook raises, the plugin is marked broken
+    (``ganbench plugins`` shows the error), everything it registered is dropped, and every other
+    plugin still works.
     The architecture's ``check(spec)`` and ``build(request)`` raise
-    ``ganbench.errors.Incompatible`` with one sentence for data they cannot serve.
+    ``ganbench.api.Incompatible`` with one sentence for data they cannot serve.
     """
 
 
@@ -34,7 +37,7 @@ def register_architectures(register):
 def register_losses(register):
     """Register Loss subclasses: adversarial objectives on discriminator logits.
 
-    :param register: call ``register(cls)`` once for each ``ganbench.loss.Loss`` subclass.
+    :param register: call ``register(cls)`` once for each ``ganbench.api.Loss`` subclass.
 
     Same calling rules as ``register_architectures``. A loss sets ``uses_targets`` (False for
     losses without real/fake targets, such as hinge), ``needs_per_sample_critic`` (True for
@@ -46,12 +49,12 @@ def register_losses(register):
 def register_stabilizers(register):
     """Register Stabilizer subclasses: training tricks that act at named points of the step.
 
-    :param register: call ``register(cls)`` once for each ``ganbench.stabilizer.Stabilizer``
+    :param register: call ``register(cls)`` once for each ``ganbench.api.Stabilizer``
         subclass.
 
     Same calling rules as ``register_architectures``. Stabilizers compose: the engine calls
     every stabilizer of a run at each point, in ascending ``order``, and ``check`` refuses a
-    combination that cannot work with ``ganbench.errors.Incompatible``.
+    combination that cannot work with ``ganbench.api.Incompatible``.
     """
 
 
@@ -60,7 +63,7 @@ def register_evaluators(register):
     """Register Evaluator subclasses: measurements of a trained generator.
 
     :param register: call ``register(cls)`` once for each
-        ``ganbench.evaluator.Evaluator`` subclass.
+        ``ganbench.api.Evaluator`` subclass.
 
     Same calling rules as ``register_architectures``. ``evaluate(ctx)`` returns a flat dict of
     floats; ``directions`` declares for each metric whether "lower" or "higher" is better, and
@@ -73,13 +76,13 @@ def register_evaluators(register):
 def register_datasets(register):
     """Register Dataset subclasses: data specs and sources of batches.
 
-    :param register: call ``register(cls)`` once for each ``ganbench.dataset.Dataset``
+    :param register: call ``register(cls)`` once for each ``ganbench.api.Dataset``
         subclass.
 
     Same calling rules as ``register_architectures``. ``load(request)`` returns a
-    ``ganbench.data.source.DataSource`` whose batches are float tensors in [-1, 1] with int64
+    ``ganbench.api.DataSource`` whose batches are float tensors in [-1, 1] with int64
     labels or None; a dataset that needs files it cannot find raises
-    ``ganbench.errors.DataError`` saying which files to put where.
+    ``ganbench.api.DataError`` saying which files to put where.
     """
 
 
@@ -87,7 +90,7 @@ def register_datasets(register):
 def register_loggers(register):
     """Register Logger subclasses: experiment trackers that receive a run as it trains.
 
-    :param register: call ``register(cls)`` once for each ``ganbench.logger.Logger`` subclass.
+    :param register: call ``register(cls)`` once for each ``ganbench.api.Logger`` subclass.
 
     Same calling rules as ``register_architectures``. A run uses the loggers the user names
     (``--logger NAME``, ``loggers = [...]`` in a suite); they never change the run id. ``check()``
@@ -110,5 +113,5 @@ def register_commands(cli):
     Called once when the command line starts, after the built-in commands exist, for every
     loaded plugin. A hook that raises marks its plugin broken; the other commands still work.
     A command should stay thin: call a library function that the plugin's tests call too, and
-    raise a ``ganbench.errors.GanbenchError`` subclass with one sentence for a user's mistake.
+    raise a ``ganbench.api.GanbenchError`` subclass with one sentence for a user's mistake.
     """

@@ -21,7 +21,7 @@ from typing import Any
 
 from ganbench import __version__
 
-FORMAT = 1
+FORMAT = 2  # 2: shadowed components listed under their qualified names
 
 
 def catalogue_path() -> Path:
@@ -93,10 +93,13 @@ def build(state: Any, commands: dict[str, Any]) -> dict[str, Any]:
     from ganbench.options import describe_options
     from ganbench.registry import KINDS
     registry = state.fill_registry()
-    components = {kind: [{"name": entry.name, "plugin": entry.plugin, "description": entry.description,
+    # A name two plugins registered is listed twice: bare for the component it reaches, qualified
+    # (PLUGIN:NAME) for the other.
+    components = {kind: [{"name": registry.display_name(entry), "plugin": entry.plugin,
+                          "description": entry.description,
                           "options": ", ".join(f"{name}={default}" for name, _, default in
                                                describe_options(entry.cls.Options))}
-                         for entry in registry.entries(kind)] for kind in KINDS}
+                         for entry in registry.all_entries(kind)] for kind in KINDS}
     return {"fingerprint": fingerprint(),
             "commands": {name: command.get_short_help_str(limit=300) for name, command in commands.items()},
             "components": components,

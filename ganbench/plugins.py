@@ -18,7 +18,7 @@ import pluggy
 
 from ganbench import API_VERSION, hookspecs
 from ganbench.errors import PluginError
-from ganbench.registry import KINDS, PLURALS, Registry
+from ganbench.registry import BUILTIN_NAMESPACE, KINDS, PLURALS, Registry
 
 ENTRY_POINT_GROUP = "ganbench"
 BUILTIN_MODULES = (
@@ -55,11 +55,10 @@ class PluginState:
         self._filled = False
 
     def add_plugin(self, module: object, name: str, info: PluginInfo) -> None:
-        """Register a module (or object) with hook implementations."""
-        required = getattr(module, "GANBENCH_API_VERSION", 1)
-        if isinstance(required, int) and required > API_VERSION:
-            info.error = (f"needs ganbench plugin API {required}, but this ganbench provides {API_VERSION}; "
-                          f"upgrade ganbench")
+        """Register a module (or object) with hook implementations, unless it needs another plugin API."""
+        refusal = api_version_refusal(module)
+        if refusal:
+            info.error = refusal
             self.plugins[name] = info
             return
         self.pm.register(module, name=name)
@@ -95,9 +94,11 @@ class PluginState:
         if info.error:
             return
 
+        namespace = BUILTIN_NAMESPACE if info.builtin else name
+
         def register(cls: type) -> None:
-            self.registry.add(kind, cls, name)
-            info.registered.setdefault(kind, []).append(cls.name)
+            entry = self.registry.add(kind, cls, name, namespace)
+            info.registered.setdefault(kind, []).append(self.registry.display_name(entry))
 
         try:
             impl.function(register=register)
@@ -106,10 +107,7 @@ class PluginState:
             self._drop_components_of(name)
 
     def _drop_components_of(self, plugin: str) -> None:
-        for kind in KINDS:
-            for entry in list(self.registry.entries(kind)):
-                if entry.plugin == plugin:
-                    del self.registry._entries[kind][entry.name]
+        self.registry.remove_plugin(plugin)
         self.plugins[plugin].registered = {}
 
     def register_commands(self, cli: object) -> None:
@@ -119,6 +117,33 @@ class PluginState:
             except Exception as error:
                 self.plugins.setdefault(impl.plugin_name, PluginInfo(impl.plugin_name)).error = (
                     f"{type(error).__name__} while registering commands: {error}")
+
+
+def declared_api_versions(module: object) -> tuple[int, int | None]:
+    """The plugin API versions a plugin says it works with, as (lowest, highest or None).
+
+    ``GANBENCH_API_VERSIONS = (1, 2)`` names a range, both ends included; the older
+    ``GANBENCH_API_VERSION = N`` names the lowest alone. A plugin that declares neither is taken
+    to work with every version from 1 on."""
+    versions = getattr(module, "GANBENCH_API_VERSIONS", None)
+    if isinstance(versions, (tuple, list)) and len(versions) == 2 and all(isinstance(v, int) for v in versions):
+        return versions[0], versions[1]
+    if isinstance(versions, int):
+        return versions, versions
+    lowest = getattr(module, "GANBENCH_API_VERSION", 1)
+    return (lowest if isinstance(lowest, int) else 1), None
+
+
+def api_version_refusal(module: object) -> str:
+    """Why this ganbench cannot load the plugin, in one sentence, or "" when it can."""
+    lowest, highest = declared_api_versions(module)
+    if lowest > API_VERSION:
+        return (f"needs ganbench plugin API {lowest}, but this ganbench provides {API_VERSION}; "
+                f"upgrade ganbench")
+    if highest is not None and highest < API_VERSION:
+        return (f"supports ganbench plugin API {lowest} to {highest}, but this ganbench provides {API_VERSION}; "
+                f"upgrade the plugin, or install a ganbench with plugin API {highest}")
+    return ""
 
 
 _state: PluginState | None = None

@@ -134,7 +134,7 @@ def init_module(names: PluginNames, kinds: tuple[str, ...]) -> str:
     lines = [f'"""{names.package}: a ganbench plugin.', "",
              f"Registered with ganbench through the ``ganbench`` entry point in pyproject.toml; each hook",
              f"below hands ganbench the component classes of one kind.", '"""', "",
-             "from ganbench import hookimpl"]
+             "from ganbench.api import hookimpl"]
     for kind in kinds:
         example = EXAMPLES[kind]
         lines.append(f"from {names.module}.{example.module} import {example.render(names, example.cls)}")
@@ -150,7 +150,7 @@ def init_module(names: PluginNames, kinds: tuple[str, ...]) -> str:
 def test_module(names: PluginNames, kinds: tuple[str, ...]) -> str:
     lines = [f'"""{names.package} keeps the ganbench contracts: the checks register each component for',
              'their duration and train it for a few steps on the CPU, so nothing needs installing."""', "",
-             "from ganbench import testing"]
+             "from ganbench.api import testing"]
     for kind in kinds:
         example = EXAMPLES[kind]
         lines.append(f"from {names.module}.{example.module} import {example.render(names, example.cls)}")
@@ -192,7 +192,7 @@ def readme(names: PluginNames, kinds: tuple[str, ...]) -> str:
         "`ganbench list` shows every component with its options; set them with `--arch-opt KEY=VALUE`,",
         "`--loss-opt`, `--stab-opt NAME.KEY=VALUE`, `--eval-opt NAME.KEY=VALUE` or `--data-opt`.", "",
         "## Tests", "", "```", f"cd {names.package} && python -m pytest", "```", "",
-        "The tests call ganbench's contract checks (`ganbench.testing`).", ""])
+        "The tests call ganbench's contract checks (`ganbench.api.testing`).", ""])
 
 
 def new_plugin(name: str, kinds: tuple[str, ...] = KINDS, directory: Path | str = ".") -> Path:

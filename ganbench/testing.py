@@ -223,18 +223,14 @@ def temporarily_registered(*classes: type) -> Iterator[None]:
     """Register component classes for the duration of a ``with`` block, then unregister them.
 
     A class already registered (an installed plugin, or the repository's test set-up) is used as
-    it is; another class under a name that is taken is a clash, reported as an AssertionError."""
+    it is. A class whose name another component holds is registered under its qualified name, as
+    ganbench does for an installed plugin: :func:`registered_name` gives the name that reaches it."""
     registry = plugins.registry()
     missing: dict[str, list[type]] = {}
     for cls in classes:
         kind = kind_of(cls)
-        name = getattr(cls, "name", "")
-        existing = registry.get(kind, name) if name in registry.names(kind) else None
-        if existing is not None and existing.cls is cls:
+        if any(entry.cls is cls for entry in registry.all_entries(kind)):
             continue
-        if existing is not None:
-            raise AssertionError(f"{kind} name {cls.name!r} is already taken by plugin {existing.plugin!r}; "
-                                 f"give {cls.__name__} a name of its own.")
         missing.setdefault(kind, []).append(cls)
     if not missing:
         yield
@@ -248,6 +244,17 @@ def temporarily_registered(*classes: type) -> Iterator[None]:
         yield
     finally:
         plugins.unregister_module(name)
+
+
+def registered_name(cls: type) -> str:
+    """The name that reaches a registered class: its bare name, or PLUGIN:NAME when another component
+    (a built-in that came later than the plugin, say) holds the bare one."""
+    registry = plugins.registry()
+    kind = kind_of(cls)
+    for entry in registry.all_entries(kind):
+        if entry.cls is cls:
+            return registry.display_name(entry)
+    raise AssertionError(f"{kind} {getattr(cls, 'name', cls)!r} is not registered; register it first.")
 
 
 # Shared pieces of the checks.
@@ -395,7 +402,8 @@ def check_architecture(cls: type, specs: Sequence[DataSpec] | None = None, losse
                 check_neck(architecture, spec)
             trained = 0
             for loss in losses:
-                tiny = TinyRun(arch=Choice(cls.name, dict(options)), loss=Choice(loss), dataset=data_choice(spec),
+                tiny = TinyRun(arch=Choice(registered_name(cls), dict(options)), loss=Choice(loss),
+                               dataset=data_choice(spec),
                                steps=steps, resolution=spec_resolution(spec))
                 if not refused_before_training(tiny):
                     train_briefly(tiny)
@@ -508,7 +516,7 @@ def check_loss(cls: type, steps: int = 3, **options: Any) -> None:
             f"loss {name!r}: penalties() must return ganbench.loss.Penalty objects with an interval of at least 1.")
     check_loss_values(loss)
     with temporarily_registered(cls, ContractData, ContractNet):
-        train_briefly(TinyRun(arch=Choice(ContractNet.name), loss=Choice(name, dict(options)),
+        train_briefly(TinyRun(arch=Choice(ContractNet.name), loss=Choice(registered_name(cls), dict(options)),
                               dataset=data_choice(DEFAULT_SPECS[0]), steps=steps))
 
 
@@ -559,12 +567,14 @@ def check_stabilizer(cls: type, steps: int = 3, losses: Sequence[str] = ("bce",)
     assert isinstance(cls.order, int), f"stabilizer {name!r}: order must be an integer."
     assert isinstance(stabilizer.state_dict(), dict), f"stabilizer {name!r}: state_dict() must return a dict."
     specs = (DEFAULT_SPECS[0], DEFAULT_SPECS[2]) if specs is None else specs
-    others = [Choice(partner) for partner in partners if partner != name]
     trained = 0
     with temporarily_registered(cls, ContractData, ContractNet):
+        reference = registered_name(cls)
+        others = [Choice(partner) for partner in partners if partner != reference]
         for spec, loss in itertools.product(specs, losses):
             tiny = TinyRun(arch=Choice(ContractNet.name), loss=Choice(loss), dataset=data_choice(spec),
-                           stabilizers=[Choice(name, dict(options))], steps=steps, resolution=spec_resolution(spec))
+                           stabilizers=[Choice(reference, dict(options))], steps=steps,
+                           resolution=spec_resolution(spec))
             if refused_before_training(tiny):
                 continue
             train_briefly(tiny)
@@ -605,7 +615,7 @@ def check_evaluator(cls: type, dataset: str | DataSpec | None = None, samples: i
     with temporarily_registered(cls, ContractData, ContractNet):
         data, resolution = data_for_evaluator(evaluator, dataset)
         result = train_briefly(TinyRun(arch=Choice(arch, dict(arch_options or {})), dataset=data,
-                                       resolution=resolution, evaluators=[Choice(name, dict(options))],
+                                       resolution=resolution, evaluators=[Choice(registered_name(cls), dict(options))],
                                        eval_samples=samples))
     metrics = result.metrics
     protocol = result.protocol.get(name)
@@ -651,7 +661,8 @@ def check_dataset(cls: type, request: DataRequest | None = None, steps: int = 3,
     assert torch.equal(first, second), (
         f"dataset {cls.name!r}: two loads with seed {request.seed} gave different batches; seed the order.")
     with temporarily_registered(cls, ContractNet):
-        train_briefly(TinyRun(arch=Choice(ContractNet.name), dataset=Choice(cls.name, dict(options)), steps=steps,
+        train_briefly(TinyRun(arch=Choice(ContractNet.name), dataset=Choice(registered_name(cls), dict(options)),
+                              steps=steps,
                               resolution=request.resolution,
                               data_root=str(request.data_root) if request.data_root else None))
 
@@ -718,7 +729,7 @@ def check_logger(cls: type, steps: int = 3, evaluators: Sequence[str] = ("stabil
     spec = DEFAULT_SPECS[0]
     with temporarily_registered(cls, ContractData, ContractNet), failures.watching():
         train_briefly(TinyRun(arch=Choice(ContractNet.name), dataset=data_choice(spec), steps=steps,
-                              resolution=spec_resolution(spec), loggers=[Choice(name, dict(options))],
+                              resolution=spec_resolution(spec), loggers=[Choice(registered_name(cls), dict(options))],
                               evaluators=[Choice(evaluator) for evaluator in evaluators]))
     assert not failures.messages, failures.messages[0]
 

@@ -61,19 +61,53 @@ def test_a_plugin_that_raises_while_registering_is_reported_and_the_rest_works()
     assert registry.get("loss", "bce")  # everything else still there
 
 
-def test_two_components_with_one_name_is_an_error_naming_both_plugins():
+def test_a_plugin_that_reuses_a_builtin_name_still_loads(capsys):
     plugins.register_module(ClashingPlugin(), "clash")
-    plugins.registry()
-    error = plugins.state().plugins["clash"].error
-    assert "'bce' is registered twice" in error
-    assert "'ganbench.losses'" in error and "'clash'" in error
+    registry = plugins.registry()
+    assert plugins.state().plugins["clash"].error == ""
+    assert registry.get("loss", "bce").plugin == "ganbench.losses"
+    assert registry.get("loss", "clash:bce").cls.description == "Clashes with the built-in."
+    assert plugins.state().plugins["clash"].registered == {"loss": ["clash:bce"]}
+    assert "loss 'bce' of plugin 'clash' is reachable as 'clash:bce'" in capsys.readouterr().err
 
 
-def test_registry_refuses_a_duplicate_directly():
+def test_the_bare_name_stays_with_the_first_registrant_and_both_are_qualified():
+    class OtherLoss(FakeLoss):
+        description = "The second plugin's fake-loss."
+
+    registry = Registry()
+    first = registry.add("loss", FakeLoss, "one")
+    second = registry.add("loss", OtherLoss, "two")
+    assert registry.get("loss", "fake-loss") is first
+    assert registry.get("loss", "one:fake-loss") is first and registry.get("loss", "two:fake-loss") is second
+    assert registry.canonical_name("loss", "one:fake-loss") == "fake-loss"
+    assert registry.canonical_name("loss", "two:fake-loss") == "two:fake-loss"
+    assert registry.names("loss") == ["fake-loss", "two:fake-loss"]
+    assert [entry.cls for entry in registry.entries("loss")] == [FakeLoss]  # what runs by default
+
+
+def test_when_the_bare_names_owner_goes_the_next_registrant_takes_it():
+    class OtherLoss(FakeLoss):
+        description = "The second plugin's fake-loss."
+
     registry = Registry()
     registry.add("loss", FakeLoss, "one")
-    with pytest.raises(PluginError, match="by plugin 'one' and by plugin 'two'"):
-        registry.add("loss", FakeLoss, "two")
+    registry.add("loss", OtherLoss, "two")
+    registry.remove_plugin("one")
+    assert registry.get("loss", "fake-loss").cls is OtherLoss
+    assert registry.names("loss") == ["fake-loss"]
+
+
+def test_one_plugin_registering_one_name_twice_is_an_error():
+    registry = Registry()
+    registry.add("loss", FakeLoss, "one")
+    with pytest.raises(PluginError, match="'fake-loss' is registered twice by plugin 'one'"):
+        registry.add("loss", FakeLoss, "one")
+
+
+def test_an_unknown_qualified_name_lists_what_is_known():
+    with pytest.raises(UnknownComponent, match="Unknown loss 'nobody:bce'. Did you mean 'bce'"):
+        plugins.registry().get("loss", "nobody:bce")
 
 
 def test_unknown_name_suggests_close_names():
@@ -95,6 +129,39 @@ def test_a_plugin_needing_a_newer_api_is_refused_with_a_sentence():
     assert "needs ganbench plugin API 99" in plugins.state().plugins["future"].error
     with pytest.raises(UnknownComponent):
         plugins.registry().get("loss", "fake-loss")
+
+
+def plugin_declaring(**versions):
+    """A plugin object with the API declarations given, registering FakeLoss."""
+    class Declaring:
+        @hookimpl
+        def register_losses(self, register):
+            register(FakeLoss)
+
+    for name, value in versions.items():
+        setattr(Declaring, name, value)
+    return Declaring()
+
+
+@pytest.mark.parametrize("declaration, loads", [
+    ({"GANBENCH_API_VERSIONS": (1, 2)}, True),
+    ({"GANBENCH_API_VERSIONS": (1, 1)}, True),
+    ({"GANBENCH_API_VERSION": 1}, True),
+    ({}, True),
+    ({"GANBENCH_API_VERSIONS": (2, 3)}, False),
+    ({"GANBENCH_API_VERSIONS": (0, 0)}, False),
+])
+def test_a_plugin_loads_only_when_this_api_version_is_in_its_declared_range(declaration, loads):
+    plugins.register_module(plugin_declaring(**declaration), "declaring")
+    registry = plugins.registry()
+    assert ("fake-loss" in registry.names("loss")) is loads
+    assert (plugins.state().plugins["declaring"].error == "") is loads
+
+
+def test_a_plugin_made_for_an_older_api_is_refused_with_a_sentence_naming_both_versions():
+    plugins.register_module(plugin_declaring(GANBENCH_API_VERSIONS=(0, 0)), "old")
+    error = plugins.state().plugins["old"].error
+    assert error.startswith("supports ganbench plugin API 0 to 0, but this ganbench provides 1;")
 
 
 TOY_MODULE = '''

@@ -311,16 +311,31 @@ def test_a_dataset_that_ignores_the_resolution_fails():
         testing.check_dataset(FixedSize)
 
 
-def test_a_component_whose_name_is_taken_fails_with_both_names():
+def test_a_component_whose_name_is_taken_is_checked_under_its_qualified_name(monkeypatch):
+    calls = []
+
     class AnotherBCE(Loss):
         name = "bce"
         description = "Clashes with the built-in."
 
         def d_loss(self, real, fake, targets: Targets):
+            calls.append("d_loss")
             return F.softplus(-real).mean(), F.softplus(fake).mean()
 
         def g_loss(self, fake, targets):
             return F.softplus(-fake).mean()
 
-    with pytest.raises(AssertionError, match="loss name 'bce' is already taken by plugin 'ganbench.losses'"):
-        testing.check_loss(AnotherBCE)
+    trained = []
+    train_briefly = testing.train_briefly
+
+    def watched(tiny):
+        before = len(calls)
+        result = train_briefly(tiny)
+        trained.append((tiny.loss.name, len(calls) - before))
+        return result
+
+    monkeypatch.setattr(testing, "train_briefly", watched)
+    testing.check_loss(AnotherBCE)
+    [(name, d_losses_while_training)] = trained
+    assert name.endswith(":bce")  # the built-in keeps the bare name 'bce'
+    assert d_losses_while_training > 0  # and the run trained with AnotherBCE, not with the built-in

@@ -2,7 +2,7 @@
 and the auxiliary classifier GAN of Odena, Olah & Shlens (2017), registered with ganbench
 through its ``ganbench`` entry point."""
 
-from ganbench import hookimpl
+from ganbench.api import hookimpl
 from ganbench_conditional.acgan import ACGAN
 from ganbench_conditional.cgan import CGAN
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ganbench.architecture import BuildRequest, Discriminator, DOutput
+from ganbench.api import BuildRequest, Discriminator, DOutput
 from ganbench_conditional.conv_stack import ConvOptions, LabelledConvArchitecture, require_labels
 from ganbench_dcgan.blocks import DownsamplingTrunk, init_as_in_dcgan, logit_layer
 

@@ -14,8 +14,7 @@ import dataclasses
 import torch
 from torch import nn
 
-from ganbench.architecture import Architecture, BuildRequest, Discriminator, Generator
-from ganbench.data.spec import DataSpec
+from ganbench.api import Architecture, BuildRequest, DataSpec, Discriminator, Generator
 from ganbench_dcgan.blocks import (SMALLEST_SIDE, DNorm, check_square_power_of_two, generator_blocks, hidden_widths,
                                    init_as_in_dcgan, require_positive, require_widths, resolve_d_norm, to_image_layer)
 

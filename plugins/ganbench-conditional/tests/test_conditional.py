@@ -8,21 +8,17 @@ import torch
 from PIL import Image
 from torch import nn
 
-from ganbench import hookimpl, plugins
-from ganbench.architecture import BuildRequest, DOutput, Neck
+from ganbench import plugins
+from ganbench.api import (BuildRequest, ConfigError, Dataset, DataSpec, DOutput, hookimpl, Incompatible, Neck,
+                          StepInfo, TensorSource)
+from ganbench.api.testing import AppendOnesChannel
 from ganbench.config import Choice, RunConfig
-from ganbench.dataset import Dataset
-from ganbench.data.source import TensorSource
-from ganbench.data.spec import DataSpec
 from ganbench.engine.loop import GRID_SIZE
 from ganbench.engine.run import run
 from ganbench.engine.samples import image_grid
 from ganbench.engine.setup import prepare
 from ganbench.engine.step import AdversarialStep
-from ganbench.errors import ConfigError, Incompatible
 from ganbench.results.run_dir import RunDir
-from ganbench.stabilizer import StepInfo
-from ganbench.testing import AppendOnesChannel
 from ganbench_conditional.acgan import ACGAN
 from ganbench_conditional.cgan import CGAN
 

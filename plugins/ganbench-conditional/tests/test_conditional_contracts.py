@@ -4,9 +4,7 @@ batch-norm critic under a gradient penalty) is refused with a sentence, which th
 
 import pytest
 
-from ganbench import testing
-from ganbench.architecture import BuildRequest, Neck
-from ganbench.errors import Incompatible
+from ganbench.api import BuildRequest, Incompatible, Neck, testing
 from ganbench_conditional.acgan import ACGAN
 from ganbench_conditional.cgan import CGAN
 

@@ -1,7 +1,7 @@
 """ganbench-dcgan: the DCGAN architecture (Radford, Metz & Chintala 2016) and a fully connected
 GAN (Goodfellow et al. 2014), registered with ganbench through its ``ganbench`` entry point."""
 
-from ganbench import hookimpl
+from ganbench.api import hookimpl
 from ganbench_dcgan.dcgan import DCGAN
 from ganbench_dcgan.mlp import MLP
 

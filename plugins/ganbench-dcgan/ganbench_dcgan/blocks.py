@@ -28,8 +28,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from ganbench.data.spec import DataSpec
-from ganbench.errors import Incompatible
+from ganbench.api import DataSpec, Incompatible
 
 SMALLEST_SIDE = 4  # both nets meet at a 4x4 map
 LEAK = 0.2  # the discriminator's LeakyReLU slope

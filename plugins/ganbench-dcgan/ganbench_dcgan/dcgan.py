@@ -16,9 +16,7 @@ from typing import Literal
 
 import torch
 
-from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator
-from ganbench.data.spec import DataSpec
-from ganbench.errors import Incompatible
+from ganbench.api import Architecture, BuildRequest, DataSpec, Discriminator, DOutput, Generator, Incompatible
 from ganbench_dcgan.blocks import (SMALLEST_SIDE, DNorm, DownsamplingTrunk, check_square_power_of_two,
                                    generator_blocks, hidden_widths, init_as_in_dcgan, logit_layer, require_widths,
                                    resolve_d_norm, to_image_layer)

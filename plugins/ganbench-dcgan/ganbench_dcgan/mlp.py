@@ -15,7 +15,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator
+from ganbench.api import Architecture, BuildRequest, Discriminator, DOutput, Generator
 from ganbench_dcgan.blocks import init_as_in_dcgan, make_activation, require_positive
 from ganbench_dcgan.dcgan import refuse_labels
 

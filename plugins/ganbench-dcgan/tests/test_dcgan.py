@@ -11,9 +11,7 @@ from torch import nn
 
 import ganbench_dcgan
 from ganbench import hookspecs
-from ganbench.architecture import BuildRequest, DOutput, Neck
-from ganbench.data.spec import DataSpec
-from ganbench.errors import ConfigError, Incompatible
+from ganbench.api import BuildRequest, ConfigError, DataSpec, DOutput, Incompatible, Neck
 from ganbench_dcgan.dcgan import DCGAN, DCGANOptions
 from ganbench_dcgan.mlp import MLP
 

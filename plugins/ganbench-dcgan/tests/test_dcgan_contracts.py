@@ -4,9 +4,7 @@ a sentence, which the kit checks."""
 
 import pytest
 
-from ganbench import testing
-from ganbench.architecture import BuildRequest, Neck
-from ganbench.errors import Incompatible
+from ganbench.api import BuildRequest, Incompatible, Neck, testing
 from ganbench_dcgan.dcgan import DCGAN
 from ganbench_dcgan.mlp import MLP
 

@@ -5,9 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganbench.architecture import BuildRequest, Neck
-from ganbench.data.spec import DataSpec
-from ganbench.errors import ConfigError, Incompatible
+from ganbench.api import BuildRequest, ConfigError, DataSpec, Incompatible, Neck
 from ganbench_dcgan.mlp import MLP
 
 LATENT = 8

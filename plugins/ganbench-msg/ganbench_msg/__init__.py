@@ -6,7 +6,7 @@
   classifier (ACGAN, Odena et al. 2017), under the same multi-scale contract.
 """
 
-from ganbench import hookimpl
+from ganbench.api import hookimpl
 from ganbench_msg.msg import MSG
 from ganbench_msg.ugan import UGAN
 

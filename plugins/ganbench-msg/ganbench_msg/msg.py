@@ -41,9 +41,7 @@ from typing import Literal, Sequence
 import torch
 from torch import nn
 
-from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator
-from ganbench.data.spec import DataSpec
-from ganbench.errors import Incompatible
+from ganbench.api import Architecture, BuildRequest, DataSpec, Discriminator, DOutput, Generator, Incompatible
 from ganbench_dcgan.blocks import (SMALLEST_SIDE, DNorm, check_square_power_of_two, init_as_in_dcgan, require_widths,
                                    resolve_d_norm)
 from ganbench_dcgan.dcgan import DCGANDiscriminator, DCGANGenerator, DCGANOptions

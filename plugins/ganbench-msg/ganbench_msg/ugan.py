@@ -29,9 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator
-from ganbench.data.spec import DataSpec
-from ganbench.errors import Incompatible
+from ganbench.api import Architecture, BuildRequest, DataSpec, Discriminator, DOutput, Generator, Incompatible
 from ganbench_dcgan.blocks import check_square_power_of_two, require_widths
 from ganbench_msg.pyramid import COARSEST_SIDE, image_pyramid, pyramid_sides, require_pyramid
 

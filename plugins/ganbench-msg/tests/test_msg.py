@@ -13,11 +13,9 @@ from torch import nn
 
 import ganbench_msg
 from ganbench import hookspecs, plugins
-from ganbench.architecture import BuildRequest, DOutput, Neck
+from ganbench.api import BuildRequest, ConfigError, DataSpec, DOutput, Incompatible, Neck
 from ganbench.config import Choice, RunConfig
-from ganbench.data.spec import DataSpec
 from ganbench.engine.run import run
-from ganbench.errors import ConfigError, Incompatible
 from ganbench_msg.msg import MSG, MSGOptions
 from ganbench_msg.ugan import UGAN
 

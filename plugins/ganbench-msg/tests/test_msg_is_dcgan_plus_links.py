@@ -5,9 +5,8 @@ with its links silenced it computes what dcgan computes."""
 import pytest
 import torch
 
-from ganbench.architecture import BuildRequest, Neck
-from ganbench.data.spec import DataSpec
-from ganbench.testing import AppendOnesChannel
+from ganbench.api import BuildRequest, DataSpec, Neck
+from ganbench.api.testing import AppendOnesChannel
 from ganbench_dcgan.dcgan import DCGAN
 from ganbench_msg.msg import MSG
 

@@ -9,13 +9,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganbench.architecture import BuildRequest, Neck
+from ganbench.api import BuildRequest, ConfigError, DataSpec, Incompatible, Neck
 from ganbench.config import Choice, RunConfig
-from ganbench.data.spec import DataSpec
 from ganbench.engine.checkpoint import load_checkpoint
 from ganbench.engine.run import run
 from ganbench.engine.setup import prepare
-from ganbench.errors import ConfigError, Incompatible
 from ganbench_msg.ugan import UGAN, DownBlock, UpBlock
 
 LATENT = 16

@@ -2,7 +2,7 @@
 Gulrajani et al. 2017) and the class-conditional BigGAN (Brock et al. 2019), registered with
 ganbench through its ``ganbench`` entry point."""
 
-from ganbench import hookimpl
+from ganbench.api import hookimpl
 from ganbench_resnet.biggan import BigGAN
 from ganbench_resnet.resnet import ResNet
 

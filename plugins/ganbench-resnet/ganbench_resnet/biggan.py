@@ -26,10 +26,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator
-from ganbench.data.spec import DataSpec
-from ganbench.errors import Incompatible
-from ganbench.stabilizer import Stabilizer
+from ganbench.api import (Architecture, BuildRequest, DataSpec, Discriminator, DOutput, Generator,
+                          Incompatible, Stabilizer)
 from ganbench_resnet.residual_blocks import GBlock, global_sum_pool
 from ganbench_resnet.resnet import SMALLEST_SIDE, Layout, check_layout_exists, discriminator_blocks
 from ganbench_resnet.self_attention import SelfAttention

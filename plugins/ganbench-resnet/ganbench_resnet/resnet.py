@@ -23,10 +23,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator
-from ganbench.data.spec import DataSpec
-from ganbench.errors import Incompatible
-from ganbench.stabilizer import Stabilizer
+from ganbench.api import (Architecture, BuildRequest, DataSpec, Discriminator, DOutput, Generator,
+                          Incompatible, Stabilizer)
 from ganbench_resnet.residual_blocks import BatchNorm, DBlock, GBlock, OptimizedDBlock, global_sum_pool
 from ganbench_resnet.weights import init_as_sngan, spectrally_normalise
 

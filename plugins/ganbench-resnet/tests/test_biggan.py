@@ -6,12 +6,10 @@ import pytest
 import torch
 from torch import nn
 
-from ganbench import testing
-from ganbench.architecture import BuildRequest, Neck
+from ganbench import testing  # also the kit's inner helpers (TinyRun, train_briefly)
+from ganbench.api import BuildRequest, DataSpec, Incompatible, Neck
 from ganbench.config import Choice, RunConfig
-from ganbench.data.spec import DataSpec
 from ganbench.engine.setup import prepare
-from ganbench.errors import Incompatible
 from ganbench.stabilizers.spectral_norm import SpectralNorm
 from ganbench_resnet.biggan import BigGAN, ConditionalBatchNorm
 from ganbench_resnet.self_attention import SelfAttention

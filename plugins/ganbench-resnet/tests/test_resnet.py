@@ -11,11 +11,9 @@ import torch
 from torch import nn
 
 import ganbench_resnet
-from ganbench import hookspecs, testing
-from ganbench.architecture import BuildRequest, Neck
+from ganbench import hookspecs, testing  # testing: also the kit's inner helpers (TinyRun, train_briefly)
+from ganbench.api import BuildRequest, ConfigError, DataSpec, Incompatible, Neck
 from ganbench.config import Choice
-from ganbench.data.spec import DataSpec
-from ganbench.errors import ConfigError, Incompatible
 from ganbench.stabilizers.spectral_norm import SpectralNorm
 from ganbench_resnet.biggan import BigGAN
 from ganbench_resnet.resnet import ResNet

@@ -21,8 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganbench.architecture import Discriminator, DOutput, Neck
-from ganbench.stabilizers.minibatch_std import MinibatchStdLayer
+from ganbench.api import Discriminator, DOutput, MinibatchStdLayer, Neck
 from ganbench_stylegan2.equalized import EqualizedConv2d, EqualizedLinear, ScaledLeakyReLU
 
 

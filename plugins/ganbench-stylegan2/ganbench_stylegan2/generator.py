@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganbench.architecture import Generator
+from ganbench.api import Generator
 from ganbench_stylegan2.equalized import EqualizedLinear, ScaledLeakyReLU
 
 DEMODULATION_EPSILON = 1e-8

@@ -15,9 +15,7 @@ import math
 
 import torch
 
-from ganbench.architecture import finest
-from ganbench.loss import GPenaltyInputs, PenaltyInputs
-from ganbench.stabilizers.r1 import squared_gradient_norm
+from ganbench.api import finest, GPenaltyInputs, PenaltyInputs, squared_gradient_norm
 from ganbench_stylegan2.generator import StyleGAN2Generator
 
 PATH_LENGTH_BATCH_SHRINK = 2

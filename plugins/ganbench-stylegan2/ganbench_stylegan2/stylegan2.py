@@ -14,11 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
-from ganbench.architecture import Architecture, BuildRequest
-from ganbench.data.spec import DataSpec
-from ganbench.errors import Incompatible
-from ganbench.loss import Penalty
-from ganbench.stabilizer import Stabilizer
+from ganbench.api import Architecture, BuildRequest, DataSpec, Incompatible, Penalty, Stabilizer
 from ganbench_stylegan2.discriminator import StyleGAN2Discriminator
 from ganbench_stylegan2.generator import StyleGAN2Generator
 from ganbench_stylegan2.regularization import path_length_penalty, r1_penalty

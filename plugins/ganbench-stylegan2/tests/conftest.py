@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganbench.architecture import Neck
-from ganbench.testing import AppendOnesChannel  # the neck layer the contract checks use
+from ganbench.api import Neck
+from ganbench.api.testing import AppendOnesChannel  # the neck layer the contract checks use
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 if str(PACKAGE_ROOT) not in sys.path:

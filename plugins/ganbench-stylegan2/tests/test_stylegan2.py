@@ -10,14 +10,11 @@ import pytest
 import torch
 
 import ganbench_stylegan2
-from ganbench import hookspecs, testing
-from ganbench.architecture import BuildRequest, Neck
+from ganbench import hookspecs, testing  # testing: also the kit's inner helpers (TinyRun, train_briefly)
+from ganbench.api import BuildRequest, ConfigError, DataSpec, Incompatible, Neck, StepInfo
 from ganbench.config import Choice, RunConfig
-from ganbench.data.spec import DataSpec
 from ganbench.engine.setup import prepare
 from ganbench.engine.step import SCALARS, AdversarialStep
-from ganbench.errors import ConfigError, Incompatible
-from ganbench.stabilizer import StepInfo
 from ganbench_stylegan2.generator import modulated_conv2d
 from ganbench_stylegan2.stylegan2 import StyleGAN2
 
@@ -203,8 +200,8 @@ def test_r1_and_path_length_run_at_their_intervals_in_the_engine():
 
 
 def test_path_length_penalty_sends_gradient_to_the_mapping_and_synthesis():
-    from ganbench.architecture import DOutput
-    from ganbench.loss import GPenaltyInputs
+    from ganbench.api import DOutput
+    from ganbench.api import GPenaltyInputs
     from ganbench_stylegan2.regularization import path_length_penalty
     generator, discriminator = build()
     fake = torch.zeros(8, 3, 16, 16)

@@ -2,7 +2,7 @@
 and with a gradient penalty (Gulrajani et al. 2017), registered with ganbench through its
 ``ganbench`` entry point."""
 
-from ganbench import hookimpl
+from ganbench.api import hookimpl
 from ganbench_wgan.wasserstein import WGAN, WGANGP
 
 __version__ = "0.1.0"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import torch
 
-from ganbench.architecture import Discriminator, Images
+from ganbench.api import Discriminator, Images
 
 # Keeps the square root differentiable where a critic is locally flat (a zero gradient).
 NORM_EPSILON = 1e-12

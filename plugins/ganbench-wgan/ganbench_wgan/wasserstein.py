@@ -22,8 +22,7 @@ import dataclasses
 
 import torch
 
-from ganbench.architecture import Discriminator
-from ganbench.loss import Loss, OptimizerSettings, Penalty, PenaltyInputs, Targets
+from ganbench.api import Discriminator, Loss, OptimizerSettings, Penalty, PenaltyInputs, Targets
 from ganbench_wgan.gradient_penalty import gradient_penalty
 
 

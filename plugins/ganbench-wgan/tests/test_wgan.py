@@ -8,12 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-from ganbench.architecture import Discriminator, DOutput
+from ganbench.api import ConfigError, Discriminator, DOutput, Incompatible, PenaltyInputs, Targets
 from ganbench.config import Choice, RunConfig
 from ganbench.engine.run import run
 from ganbench.engine.setup import prepare
-from ganbench.errors import ConfigError, Incompatible
-from ganbench.loss import PenaltyInputs, Targets
 from ganbench_wgan.gradient_penalty import draw_alpha, gradient_penalty, interpolate
 from ganbench_wgan.wasserstein import WGAN, WGANGP
 
@@ -239,6 +237,6 @@ def test_wgan_training_leaves_every_critic_weight_inside_the_clip(tmp_path):
     config = tiny(tmp_path, loss=Choice("wgan", {"clip": "0.02"}))
     setup = prepare(config)
     from ganbench.engine.step import AdversarialStep
-    from ganbench.stabilizer import StepInfo
+    from ganbench.api import StepInfo
     AdversarialStep(setup)(StepInfo(0, 1))
     assert max(p.abs().max().item() for p in setup.discriminator.parameters()) <= 0.02

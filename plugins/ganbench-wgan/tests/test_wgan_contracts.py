@@ -5,7 +5,7 @@ gradient penalty, and with wgan's weight clipping)."""
 
 import pytest
 
-from ganbench import testing
+from ganbench.api import testing
 from ganbench_wgan.wasserstein import WGAN, WGANGP
 
 

@@ -1,0 +1,8 @@
+"""Deprecated: the Dataset contract moved to ganbench.dataset; import it from ganbench.api.
+
+Kept so that plugins written for ganbench 0.1 (``from ganbench.data.dataset import Dataset``)
+keep loading, with one DeprecationWarning."""
+
+from ganbench.moved import warn_moved
+
+__getattr__ = warn_moved(__name__)

@@ -1,0 +1,8 @@
+"""Deprecated: the Evaluator contract moved to ganbench.evaluator; import it from ganbench.api.
+
+Kept so that plugins written for ganbench 0.1 (``from ganbench.evaluate.evaluator import
+EvalContext, Evaluator, quantize``) keep loading, with one DeprecationWarning."""
+
+from ganbench.moved import warn_moved
+
+__getattr__ = warn_moved(__name__)
