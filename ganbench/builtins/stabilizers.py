@@ -13,6 +13,7 @@ order  name              point(s)                                why there
 30     instance-noise    d_input (real and fake, every scale)    ... then add noise
 40     label-smoothing   targets                                 smooth first ...
 45     label-flip        targets                                 ... then swap the smoothed values
+48     pac               d_spec, d_pack, d_input_all (last)      packs the finished single samples
 50     minibatch-std     neck_layers                             first in the neck: clean features
 55     d-noise           neck_layers                             noise on the features ...
 60     dropout           neck_layers                             ... then dropout, right before the head
@@ -45,6 +46,7 @@ from ganbench.stabilizers.label_flip import LabelFlip
 from ganbench.stabilizers.lecam import LeCam
 from ganbench.stabilizers.label_smoothing import LabelSmoothing
 from ganbench.stabilizers.minibatch_std import MinibatchStd
+from ganbench.stabilizers.pac import Pac
 from ganbench.stabilizers.r1 import R1
 from ganbench.stabilizers.spectral_norm import SpectralNorm
 from ganbench.stabilizers.topk import TopK
@@ -58,7 +60,7 @@ class NoStabilizer(Stabilizer):
 
 BUILTIN_STABILIZERS = (NoStabilizer, SpectralNorm, TTUR, InstanceNoise, LabelSmoothing, LabelFlip, MinibatchStd,
                        DNoise, Dropout, R1, EMA, DiffAugment, ADA, LeCam, BalancedConsistency, LatentConsistency,
-                       TopK)
+                       TopK, Pac)
 
 
 @hookimpl
