@@ -22,6 +22,7 @@ order  name              point(s)                                why there
 74     cr                penalties (D(x) against D(T(x)))        consistency on augmented inputs
 75     zcr               penalties and g_penalties               consistency in latent space
 80     topk              g_samples                               G learns from its best fakes
+85     unrolled          g_critic                                G faces D after k lookahead steps
 90     ema               parametrize (copies G), after_g_step,   last: copies G after every change
                          sampling_generator, checkpoint state
 -      none              nothing                                 the explicit baseline for sweeps
@@ -51,6 +52,7 @@ from ganbench.stabilizers.r1 import R1
 from ganbench.stabilizers.spectral_norm import SpectralNorm
 from ganbench.stabilizers.topk import TopK
 from ganbench.stabilizers.ttur import TTUR
+from ganbench.stabilizers.unrolled import Unrolled
 
 
 class NoStabilizer(Stabilizer):
@@ -60,7 +62,7 @@ class NoStabilizer(Stabilizer):
 
 BUILTIN_STABILIZERS = (NoStabilizer, SpectralNorm, TTUR, InstanceNoise, LabelSmoothing, LabelFlip, MinibatchStd,
                        DNoise, Dropout, R1, EMA, DiffAugment, ADA, LeCam, BalancedConsistency, LatentConsistency,
-                       TopK, Pac)
+                       TopK, Pac, Unrolled)
 
 
 @hookimpl
