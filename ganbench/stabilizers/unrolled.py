@@ -14,7 +14,9 @@ that trains D, differentiably):
   that D's optimizer would take; the copies are thrown away, D itself is not changed;
 - every lookahead step uses this step's real batch (from its last D update) and G's fakes of the
   G update (with graph to G), as the paper's code feeds one batch through the unrolled graph;
-- the objective is the loss's D terms (real and fake), with the D targets of this step;
+- the objective is the loss's D terms (real and fake), with the D targets of this step, plus the
+  auxiliary class loss when D has a classifier (ACGAN), as in D's own update; a parameter that
+  objective does not reach is left where it is;
 - the gradient through the lookahead keeps its second-order terms (create_graph).
 D's buffers (batch-norm statistics) are copied too, so the lookahead leaves no trace in D.
 """
@@ -25,6 +27,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Sequence
 
 import torch
+import torch.nn.functional as F
 from torch.func import functional_call
 
 from ganbench.errors import Incompatible
@@ -107,11 +110,26 @@ def unroll(inputs: CriticInputs, k: int) -> dict[str, torch.Tensor]:
         real_out = functional_call(discriminator, {**parameters, **buffers}, (inputs.real, inputs.y_real))
         fake_out = functional_call(discriminator, {**parameters, **buffers}, (inputs.fake, inputs.y_fake))
         loss_real, loss_fake = inputs.loss.d_loss(real_out.logits.float(), fake_out.logits.float(), inputs.targets)
+        objective = loss_real + loss_fake + auxiliary_loss(real_out, inputs.y_real) + \
+            auxiliary_loss(fake_out, inputs.y_fake)
         names = list(parameters)
-        gradients = torch.autograd.grad(loss_real + loss_fake, [parameters[n] for n in names], create_graph=True)
+        # A parameter D's loss does not reach gets no gradient; Adam then sees a zero, as torch.optim would not
+        # step it at all, but such a parameter does not change what G is judged by either.
+        gradients = torch.autograd.grad(objective, [parameters[n] for n in names], create_graph=True,
+                                        allow_unused=True)
         for name, gradient in zip(names, gradients):
+            if gradient is None:
+                continue
             parameters[name], states[name] = adam_step(parameters[name], gradient, states[name], lr, betas, eps)
     return {**parameters, **buffers}
+
+
+def auxiliary_loss(out, labels: torch.Tensor | None) -> torch.Tensor | float:
+    """ACGAN's class cross-entropy, part of D's objective when D has an auxiliary classifier, as in
+    D's own update (Odena et al. 2017)."""
+    if out.class_logits is None or labels is None:
+        return 0.0
+    return F.cross_entropy(out.class_logits.float(), labels)
 
 
 class Unrolled(Stabilizer):
