@@ -115,9 +115,23 @@ def _coerce_number(value: Any, kind: type, label: str) -> int | float:
     return number
 
 
+ADDED_LATER = "ganbench_added_later"  # field metadata key: see added_later()
+
+
+def added_later(default: Any) -> Any:
+    """A dataclass field for an option added after runs were made with its component: while it holds
+    ``default`` it is left out of config.json and the run id, so every earlier run keeps its id."""
+    return dataclasses.field(default=default, metadata={ADDED_LATER: True})
+
+
 def options_as_dict(options: Any) -> dict[str, Any]:
-    """The options as plain JSON-able values, for config.json and run ids."""
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(options).items()}
+    """The options as plain JSON-able values, for config.json and run ids (an option added later is
+    left out while it holds its default)."""
+    values = dataclasses.asdict(options)
+    for field in dataclasses.fields(options):
+        if field.metadata.get(ADDED_LATER) and values[field.name] == field.default:
+            del values[field.name]
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items()}
 
 
 def describe_options(cls: type) -> list[tuple[str, str, Any]]:

@@ -4,14 +4,16 @@ The engine calls every stabilizer at each point, in the order of ``order`` (then
 the user gave). The points are:
 
 1. ``check``             refuse an impossible combination, with the reason
-2. ``neck_layers``       layers inserted before D's head (dropout, noise, minibatch-std)
+2. ``neck_layers``       layers inserted before D's head (dropout, noise, minibatch-std);
+   ``d_spec`` / ``d_pack``  the data D is built for and how many samples it judges jointly (PacGAN)
 3. ``parametrize``       change modules once after building (spectral norm)
 4. ``optimizer_settings`` change learning rates (TTUR)
 5. ``d_input_all``       transform every D input, real and fake, all scales at once (DiffAugment,
                          ADA); by default ``d_input`` on each scale (instance noise)
 6. ``targets``           change the real/fake targets (label smoothing, flipping)
 7. ``penalties``         extra D loss terms with an interval (R1, LeCam, consistency)
-8. ``g_samples`` / ``g_penalties``  choose the fakes that train G (top-k), extra G loss terms
+8. ``g_samples`` / ``g_penalties``  choose the fakes that train G (top-k), extra G loss terms;
+   ``g_critic``          the discriminator that judges G's fakes (an unrolled copy of D)
 9. ``after_d_step`` / ``after_g_step``  act after an optimizer step (EMA of G)
 10. ``scalars``          device scalars logged with the step's (ADA's p)
 11. ``sampling_generator`` the generator used for samples and evaluation (EMA weights)
@@ -20,12 +22,12 @@ the user gave). The points are:
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import torch
 from torch import nn
 
-from ganbench.architecture import Discriminator, Generator, Images, map_images
+from ganbench.architecture import Discriminator, DOutput, Generator, Images, map_images
 from ganbench.component import Component
 from ganbench.loss import OptimizerSettings, Penalty, Targets
 
@@ -48,6 +50,26 @@ class StepInfo:
         return self.step / max(self.total, 1)
 
 
+@dataclasses.dataclass
+class CriticInputs:
+    """What ``g_critic`` may use to make the discriminator that judges G's fakes: this step's D and
+    its optimizer (whose state a lookahead starts from), the loss, the targets, the real input of
+    the step's last D update (after ``d_input``, detached) and the fakes of G's update (after
+    ``d_input``, with graph to G). Labels are None for unconditional models."""
+
+    discriminator: Discriminator
+    optimizer: torch.optim.Optimizer
+    loss: "Loss"
+    targets: Targets
+    real: Images
+    y_real: torch.Tensor | None
+    fake: Images
+    y_fake: torch.Tensor | None
+
+
+Critic = Callable[[Images, "torch.Tensor | None"], DOutput]
+
+
 class Stabilizer(Component):
     """A composable training trick. Override only the points it acts at."""
 
@@ -67,6 +89,19 @@ class Stabilizer(Component):
         built; the architecture receives them in ``BuildRequest.neck``. A layer that adds channels
         sets ``added_channels`` (minibatch-std); layers see (B, C, H, W) or (B, F) features."""
         return []
+
+    def d_spec(self, spec: "DataSpec") -> "DataSpec":
+        """The data the discriminator is built for, from the data it would be built for (the spec as
+        changed by the stabilizers before this one). A stabilizer that changes what D sees (PacGAN's
+        packs of samples, concatenated) returns the spec of D's input, so that any architecture widens
+        D's first layer by itself. Called once, before ``build``; the generator keeps the data's spec."""
+        return spec
+
+    def d_pack(self) -> int:
+        """How many samples D judges jointly, in one output (PacGAN's m); 1 for one output per sample.
+        The engine refuses a batch that is not a multiple of it and gives the loss one target per
+        pack. Called once at set-up."""
+        return 1
 
     def parametrize(self, generator: Generator, discriminator: Discriminator) -> None:
         """Change the built models in place (spectral norm). Called once, right after ``build`` and
@@ -112,6 +147,13 @@ class Stabilizer(Component):
         """Indices of the fakes whose loss trains G (top-k), or None for all of them. Called at every
         G update with D's logits on the fakes (detached, one per sample, after the selections of the
         stabilizers before this one); the loss's ``g_loss`` then sees only the chosen logits."""
+        return None
+
+    def g_critic(self, inputs: CriticInputs, info: StepInfo) -> Critic | None:
+        """A function ``(x, y) -> DOutput`` that judges G's fakes in G's update instead of D (unrolled
+        GANs: D after k lookahead steps, differentiable), or None to keep D. Called at every G update
+        before D's forward on the fakes; the first stabilizer that returns one wins. The chosen
+        critic's outputs feed ``g_samples``, the loss's ``g_loss`` and the G penalties."""
         return None
 
     def g_penalties(self) -> list[Penalty]:

@@ -1,7 +1,8 @@
 """The papers' mode-counting protocols tell a generator from noise (issue 17, item 2).
 
 VEEGAN/PacGAN on the 2-D mixtures: 2,500 samples, high quality within three standard deviations,
-a mode covered with at least 20 high-quality samples (PacGAN). Stacked MNIST: 26,000 samples, a
+a mode covered with one high-quality sample (``modes_covered_paper``, as PacGAN's released code
+counts); ganbench's own ``modes_covered`` needs 20. Stacked MNIST: 26,000 samples, a
 mode covered with one sample. Each test calls the metric function directly on tensors.
 """
 
@@ -22,7 +23,7 @@ def mixture(dataset):
     return dataset.raw_centers() / dataset.scale, dataset.std / dataset.scale
 
 
-def test_the_defaults_are_the_papers_protocol():
+def test_the_defaults_are_the_papers_samples_and_radius_with_ganbenchs_twenty_points():
     assert (ModeCoverageOptions().samples, ModeCoverageOptions().radius_stds, ModeCoverageOptions().min_points) \
         == (2500, 3.0, 20)
     assert (StackedModesOptions().samples, StackedModesOptions().min_samples) == (26_000, 1)
@@ -36,11 +37,23 @@ def test_uniform_noise_over_the_data_range_covers_almost_no_mode(dataset, most, 
     assert mode_figures(noise, centers, std)["modes_covered"] <= most
 
 
+def test_the_papers_count_needs_one_high_quality_point_and_ganbenchs_twenty():
+    centers, std = mixture(Ring8())
+    on_mode = lambda mode, n: centers[mode] + torch.zeros(n, 2)  # exactly on the centre: high quality
+    far = torch.full((100, 2), 5.0)  # off every mode: not high quality
+    points = torch.cat([on_mode(0, 1), on_mode(1, 19), on_mode(2, 20), on_mode(3, 60), far])
+    figures = mode_figures(points, centers, std)
+    assert figures["modes_covered_paper"] == 4  # modes 0-3 each have at least one point
+    assert figures["modes_covered"] == 2  # only modes 2 and 3 have 20 or more
+    assert figures["high_quality_share"] == pytest.approx(100 / 200)
+
+
 def test_a_single_high_quality_point_per_mode_no_longer_covers_it():
     # VEEGAN's count (min_points=1) is what let noise cover ~20 of 25 grid modes.
     centers, std = mixture(Grid25())
     noise = torch.rand(2500, 2, generator=torch.Generator().manual_seed(0)) * 2 - 1
     assert mode_figures(noise, centers, std, min_points=1)["modes_covered"] >= 15
+    assert mode_figures(noise, centers, std)["modes_covered_paper"] >= 15  # the papers' count, reported beside
     assert mode_figures(noise, centers, std)["modes_covered"] == 0
 
 

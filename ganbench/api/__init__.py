@@ -29,7 +29,8 @@ from ganbench.evaluate.feature_space import FeatureSpace
 from ganbench.evaluator import Direction, EvalContext, Evaluator, quantize
 from ganbench.logger import Logger, RunStart
 from ganbench.loss import GPenaltyInputs, Loss, OptimizerSettings, Penalty, PenaltyInputs, Targets
-from ganbench.stabilizer import Stabilizer, StepInfo
+from ganbench.options import added_later
+from ganbench.stabilizer import CriticInputs, Stabilizer, StepInfo
 # Building blocks that plugin architectures reuse, so that a paper's trick is implemented once.
 from ganbench.stabilizers.minibatch_std import MinibatchStdLayer
 from ganbench.stabilizers.r1 import squared_gradient_norm
@@ -44,7 +45,7 @@ __all__ = [
     # what a loss and the penalties receive and return
     "Targets", "Penalty", "PenaltyInputs", "GPenaltyInputs", "OptimizerSettings",
     # what a stabilizer receives at its points
-    "StepInfo",
+    "StepInfo", "CriticInputs",
     # what an evaluator receives
     "EvalContext", "FeatureSpace", "Direction", "quantize",
     # what a dataset receives and returns
@@ -53,6 +54,8 @@ __all__ = [
     "RunStart",
     # the errors a component raises for the user (one sentence each; ganbench exits with status 2)
     "GanbenchError", "ConfigError", "Incompatible", "DataError", "EvaluationError",
+    # an option added to a released component without changing the run ids of runs that omit it
+    "added_later",
     # building blocks
     "MinibatchStdLayer", "squared_gradient_norm",
 ]

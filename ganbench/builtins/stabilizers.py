@@ -13,6 +13,7 @@ order  name              point(s)                                why there
 30     instance-noise    d_input (real and fake, every scale)    ... then add noise
 40     label-smoothing   targets                                 smooth first ...
 45     label-flip        targets                                 ... then swap the smoothed values
+48     pac               d_spec, d_pack, d_input_all (last)      packs the finished single samples
 50     minibatch-std     neck_layers                             first in the neck: clean features
 55     d-noise           neck_layers                             noise on the features ...
 60     dropout           neck_layers                             ... then dropout, right before the head
@@ -21,6 +22,7 @@ order  name              point(s)                                why there
 74     cr                penalties (D(x) against D(T(x)))        consistency on augmented inputs
 75     zcr               penalties and g_penalties               consistency in latent space
 80     topk              g_samples                               G learns from its best fakes
+85     unrolled          g_critic                                G faces D after k lookahead steps
 90     ema               parametrize (copies G), after_g_step,   last: copies G after every change
                          sampling_generator, checkpoint state
 -      none              nothing                                 the explicit baseline for sweeps
@@ -45,10 +47,12 @@ from ganbench.stabilizers.label_flip import LabelFlip
 from ganbench.stabilizers.lecam import LeCam
 from ganbench.stabilizers.label_smoothing import LabelSmoothing
 from ganbench.stabilizers.minibatch_std import MinibatchStd
+from ganbench.stabilizers.pac import Pac
 from ganbench.stabilizers.r1 import R1
 from ganbench.stabilizers.spectral_norm import SpectralNorm
 from ganbench.stabilizers.topk import TopK
 from ganbench.stabilizers.ttur import TTUR
+from ganbench.stabilizers.unrolled import Unrolled
 
 
 class NoStabilizer(Stabilizer):
@@ -58,7 +62,7 @@ class NoStabilizer(Stabilizer):
 
 BUILTIN_STABILIZERS = (NoStabilizer, SpectralNorm, TTUR, InstanceNoise, LabelSmoothing, LabelFlip, MinibatchStd,
                        DNoise, Dropout, R1, EMA, DiffAugment, ADA, LeCam, BalancedConsistency, LatentConsistency,
-                       TopK)
+                       TopK, Pac, Unrolled)
 
 
 @hookimpl

@@ -40,10 +40,12 @@ def make_context(setup: Any, run_dir: Path | None, metrics_rows: list[dict[str, 
         labels = setup.latent.labels(n, generator=rng) if setup.conditional else None
         return generate(sampler, z, labels), labels
 
+    # A discriminator that judges packs of samples (PacGAN) has no features of one sample to probe.
+    discriminator = setup.discriminator if getattr(setup, "d_pack", 1) == 1 else None
     return EvalContext(spec=setup.spec, dataset=setup.config.dataset.name, source=setup.source,
                        device=setup.device, num_samples=setup.config.eval_samples, seed=EVAL_SEED,
                        run_dir=run_dir, sample_fn=sample, metrics_rows=metrics_rows,
-                       discriminator=setup.discriminator, open_feature_space=open_space)
+                       discriminator=discriminator, open_feature_space=open_space)
 
 
 def evaluate(setup: Any, run_dir: Path | None, metrics_rows: list[dict[str, Any]]) -> Evaluation:

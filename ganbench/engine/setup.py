@@ -50,6 +50,7 @@ class Setup:
     ranks: Ranks = SINGLE
     source_group: str | None = None  # the group of the run whose weights started this one (init_from)
     loggers: list[Logger] = dataclasses.field(default_factory=list)  # checked, not started: rank 0 starts them
+    d_pack: int = 1  # samples D judges jointly per output (PacGAN's m)
 
     def sampling_generator(self) -> Generator:
         """The generator to sample and evaluate with: EMA weights when a stabilizer keeps them."""
@@ -85,6 +86,7 @@ def prepare(config: RunConfig, registry: Registry | None = None, ranks: Ranks = 
     architecture.check_stabilizers(stabilizers)
     evaluators = choose_evaluators(registry, config.evaluators, spec)
     conditional = architecture.uses_labels(spec)
+    pack = d_pack_of(stabilizers, config.batch_size // ranks.world_size, conditional)
     generator, discriminator = build_models(config, architecture, loss, stabilizers, spec, conditional, device)
     if config.sync_bn and ranks.distributed:
         generator = nn.SyncBatchNorm.convert_sync_batchnorm(generator)
@@ -98,7 +100,8 @@ def prepare(config: RunConfig, registry: Registry | None = None, ranks: Ranks = 
     penalties = [*loss.penalties(), *architecture.penalties(spec),
                  *[p for stabilizer in stabilizers for p in stabilizer.penalties()]]
     setup = Setup(config, device, spec, source, architecture, loss, stabilizers, evaluators, generator,
-                  discriminator, settings, opt_g, opt_d, latent, conditional, penalties, ranks, loggers=loggers)
+                  discriminator, settings, opt_g, opt_d, latent, conditional, penalties, ranks, loggers=loggers,
+                  d_pack=pack)
     if config.init_from:
         load_initial_weights(setup, Path(config.init_from))
     return setup
@@ -119,6 +122,20 @@ def create_stabilizers(registry: Registry, choices: list[Choice]) -> list[Stabil
     refuse_impossible_stabilizer_sets([choice.name for choice in choices])
     created = [registry.create("stabilizer", choice.name, choice.options) for choice in choices]
     return sorted(created, key=lambda stabilizer: stabilizer.order)
+
+
+def d_pack_of(stabilizers: list[Stabilizer], local_batch: int, conditional: bool) -> int:
+    """How many samples D judges jointly (PacGAN's m), refusing a batch that packs do not divide."""
+    pack = 1
+    for stabilizer in stabilizers:
+        pack *= stabilizer.d_pack()
+    if pack > 1 and local_batch % pack:
+        raise Incompatible(f"the discriminator judges packs of {pack} samples, so the batch per process "
+                           f"({local_batch}) must be a multiple of {pack}; change --batch-size.")
+    if pack > 1 and conditional:
+        raise Incompatible(f"the discriminator judges packs of {pack} samples but a conditional model gives it one "
+                           f"label per sample; packing works with unconditional models only.")
+    return pack
 
 
 def create_loggers(registry: Registry, choices: list[Choice]) -> list[Logger]:
@@ -165,6 +182,13 @@ def build_models(config: RunConfig, architecture: Architecture, loss: Loss, stab
     request = BuildRequest(spec=spec, latent_dim=config.latent_dim, neck=neck,
                            batch_norm_in_d=not loss.needs_per_sample_critic, conditional=conditional)
     generator, discriminator = architecture.build(request)
+    d_spec = spec
+    for stabilizer in stabilizers:
+        d_spec = stabilizer.d_spec(d_spec)
+    if d_spec != spec:
+        # D sees something other than one sample (PacGAN's packs): build it for that, and keep G.
+        # Built second, so G's initial weights are those of the same run without it.
+        _, discriminator = architecture.build(dataclasses.replace(request, spec=d_spec))
     for stabilizer in stabilizers:
         stabilizer.parametrize(generator, discriminator)
     generator, discriminator = generator.to(device), discriminator.to(device)

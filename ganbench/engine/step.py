@@ -20,7 +20,7 @@ from ganbench.engine.device import autocast
 from ganbench.engine.distributed import average_gradients
 from ganbench.engine.setup import Setup
 from ganbench.loss import GPenaltyInputs, PenaltyInputs, Targets
-from ganbench.stabilizer import StepInfo
+from ganbench.stabilizer import CriticInputs, StepInfo
 
 SCALARS = ("d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake", "d_penalty",
            "d_grad_norm", "g_grad_norm")
@@ -37,8 +37,10 @@ class AdversarialStep:
         self.global_batch = setup.config.batch_size
         self.shard = setup.ranks.shard(self.global_batch)
         local_batch = self.global_batch // setup.ranks.world_size
-        self.base_targets = Targets(real=torch.ones(local_batch, device=setup.device),
-                                    fake=torch.zeros(local_batch, device=setup.device))
+        # One target per D output: per sample, or per pack of samples judged jointly (PacGAN).
+        outputs = local_batch // setup.d_pack
+        self.base_targets = Targets(real=torch.ones(outputs, device=setup.device),
+                                    fake=torch.zeros(outputs, device=setup.device))
         self.zero = torch.zeros((), device=setup.device)
         # The loss's, the architecture's and the stabilizers' penalties, each joining D's or G's loss.
         self.d_penalties = [p for p in setup.penalties if p.target == "discriminator"]
@@ -54,10 +56,10 @@ class AdversarialStep:
         """One step; returns ``scalar_names`` (SCALARS, then the stabilizers') as one tensor on the device."""
         for critic_step in range(self.n_critic):
             keep_graph = self.joint and critic_step == self.n_critic - 1
-            d_stats, fake, z, y_fake, targets = self.discriminator_step(info, keep_graph)
+            d_stats, fake, z, y_fake, targets, real_seen = self.discriminator_step(info, keep_graph)
         if not self.joint:
             fake, z, y_fake = None, None, None
-        g_loss, g_norm = self.generator_step(info, fake, z, y_fake, targets)
+        g_loss, g_norm = self.generator_step(info, fake, z, y_fake, targets, real_seen)
         loss_real, loss_fake, accuracy_real, accuracy_fake, penalty, d_norm = d_stats
         extra = [stabilizer.scalars()[name].detach().float().to(self.zero.device)
                  for stabilizer, name in self.extra_scalars]
@@ -95,11 +97,12 @@ class AdversarialStep:
             accuracy_real = (real_out.logits > 0).float().mean()
             accuracy_fake = (fake_out.logits < 0).float().mean()
         stats = (loss_real.detach(), loss_fake.detach(), accuracy_real, accuracy_fake, penalty.detach(), grad_norm)
-        return stats, fake, z, y_fake, targets
+        real_seen = (map_images(real_in, torch.Tensor.detach), y_real if setup.conditional else None)
+        return stats, fake, z, y_fake, targets, real_seen
 
     # Gmain: make D call the fakes real.
     def generator_step(self, info: StepInfo, fake: Images | None, z: torch.Tensor | None,
-                       y_fake: torch.Tensor | None, targets: Targets):
+                       y_fake: torch.Tensor | None, targets: Targets, real_seen: tuple):
         setup = self.setup
         setup.discriminator.requires_grad_(False)  # G's update needs no gradient for D's weights
         with autocast(setup.device, setup.config.precision):
@@ -107,7 +110,10 @@ class AdversarialStep:
                 z, y_fake = self.my_share(setup.latent.latent(self.global_batch),
                                           setup.latent.labels(self.global_batch))
                 fake = setup.generator(z, y_fake if setup.conditional else None)
-            out = setup.discriminator(self.d_input(fake, info), y_fake if setup.conditional else None)
+            fake_in, labels = self.d_input(fake, info), y_fake if setup.conditional else None
+            critic = self.g_critic(CriticInputs(setup.discriminator, setup.opt_d, setup.loss, targets, *real_seen,
+                                                fake_in, labels), info)
+            out = critic(fake_in, labels)
             chosen = self.g_samples(out.logits.detach(), info)
             kept = out if chosen is None else DOutput(*(None if part is None else part[chosen] for part in out))
             kept_targets = targets if chosen is None else Targets(targets.real[chosen], targets.fake[chosen])
@@ -134,6 +140,14 @@ class AdversarialStep:
         for stabilizer in self.setup.stabilizers:
             images = stabilizer.d_input_all(images, info)
         return images
+
+    def g_critic(self, inputs: CriticInputs, info: StepInfo):
+        """What judges G's fakes: the first critic a stabilizer offers (an unrolled D), else D itself."""
+        for stabilizer in self.setup.stabilizers:
+            critic = stabilizer.g_critic(inputs, info)
+            if critic is not None:
+                return critic
+        return self.setup.discriminator
 
     def g_samples(self, logits: torch.Tensor, info: StepInfo) -> torch.Tensor | None:
         """The indices of the fakes that train G, narrowed by each stabilizer in turn (top-k)."""

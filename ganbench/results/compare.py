@@ -23,6 +23,7 @@ from ganbench.errors import ConfigError, GanbenchError
 from ganbench.results.conditions import MISSING, holds, parse_conditions
 from ganbench.results.index import IndexedRun, RebuildReport, default_index_path, ensure_index, load_runs
 from ganbench.results.headline import default_sort_metric
+from ganbench.results.learned import detectable_effect_note, learned_note, mark_learned
 from ganbench.results.run_dir import RunDir
 from ganbench.results.significance import CORRECTION_NAMES, CORRECTIONS, Difference, adjust, welch_test
 
@@ -68,6 +69,7 @@ class GroupSummary:
     rank: int | None = None
     baseline: bool = False
     control: str | None = None  # a control's name: shown for reference, never ranked or tested
+    learned: bool | None = None  # beats the one-mode/one-class control of its data (ganbench.results.learned)
 
     @property
     def n(self) -> int:
@@ -141,6 +143,7 @@ class Comparison:
             notes.append(self.controls_note())
         if any(group.diverged for group in self.groups):
             notes.append("Diverged runs count in n and in the diverged column; they have no metrics.")
+        notes += [note for note in (learned_note(self), detectable_effect_note(self)) if note]
         return notes
 
     def controls_note(self) -> str:
@@ -216,9 +219,11 @@ def compare(runs: Sequence[IndexedRun], metrics: Sequence[str] = (), where: Iter
     ordered = sort_groups(groups, sort_metric, directions) + controls
     for group in ordered:
         group.rank = group.metrics[sort_metric].rank if sort_metric in group.metrics else None
-    return Comparison(ordered, chosen, {name: directions[name] for name in chosen}, sort_metric, base,
-                      correction=correction, tests=tests, untested=untested, sort_is_headline=headline,
-                      sort_is_default=sort is None)
+    comparison = Comparison(ordered, chosen, {name: directions[name] for name in chosen}, sort_metric, base,
+                            correction=correction, tests=tests, untested=untested, sort_is_headline=headline,
+                            sort_is_default=sort is None)
+    mark_learned(comparison)
+    return comparison
 
 
 def compare_results(results_dir: Path | str, metrics: Sequence[str] = (), where: Iterable[str] = (),

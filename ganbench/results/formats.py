@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ganbench.results.compare import LABEL_KEYS, Comparison, GroupSummary, MetricSummary
+from ganbench.results.learned import has_marks, learned_text
 
 ARROWS = {"lower": "↓", "higher": "↑"}
 DASH = "—"
@@ -35,6 +36,8 @@ def table_cells(comparison: Comparison) -> tuple[list[Cell], list[list[Cell]]]:
     header = [Cell("rank", numeric=True), *(Cell(key) for key in LABEL_KEYS)]
     if comparison.has_settings:
         header.append(Cell("settings"))
+    if has_marks(comparison):
+        header.append(Cell("learned"))
     header += [Cell("n", numeric=True), Cell("diverged", numeric=True)]
     header += [Cell(f"{name} {ARROWS.get(comparison.directions[name] or '', '')}".strip(), numeric=True)
                for name in comparison.metrics]
@@ -49,6 +52,8 @@ def group_cells(comparison: Comparison, group: GroupSummary) -> list[Cell]:
                for key in LABEL_KEYS)]
     if comparison.has_settings:
         cells.append(Cell(group.settings or DASH))
+    if has_marks(comparison):
+        cells.append(Cell(learned_text(group)))
     cells += [Cell(str(group.n), numeric=True), Cell(str(group.diverged), numeric=True)]
     for name in comparison.metrics:
         summary = group.metrics[name]
@@ -225,7 +230,7 @@ def _markdown_row(texts) -> str:
 # CSV --------------------------------------------------------------------------------------------------
 
 def csv_header(comparison: Comparison) -> list[str]:
-    columns = ["group", *LABEL_KEYS, "settings", "baseline", "n", "diverged", "seeds", "rank"]
+    columns = ["group", *LABEL_KEYS, "settings", "baseline", "learned", "n", "diverged", "seeds", "rank"]
     for name in comparison.metrics:
         columns += [f"{name}_{part}" for part in ("mean", "ci95", "std", "n", "rank", "best", "p_welch",
                                                    f"p_{comparison.correction}", "diff", "diff_ci95_low",
@@ -240,7 +245,7 @@ def to_csv(comparison: Comparison) -> str:
     writer.writerow(csv_header(comparison))
     for group in comparison.groups:
         row = [group.group, *(group.label[key] for key in LABEL_KEYS), group.settings, int(group.baseline),
-               group.n, group.diverged, " ".join(map(str, group.seeds)), _blank(group.rank)]
+               "" if group.learned is None else int(group.learned), group.n, group.diverged, " ".join(map(str, group.seeds)), _blank(group.rank)]
         for name in comparison.metrics:
             summary = group.metrics[name]
             row += [_blank(summary.mean), _blank(summary.ci), _blank(summary.std), summary.n, _blank(summary.rank),

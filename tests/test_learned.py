@@ -1,0 +1,125 @@
+"""compare's known answers: the "not learned" mark against the one-mode control of the same data, in
+every format, and the minimum detectable effect when nothing is significant."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from ganbench.results.compare import compare_results
+from ganbench.results.learned import minimum_detectable_effect
+from ganbench.results.render import render
+
+DIRECTIONS = {"modes_covered": "higher", "high_quality_share": "higher"}
+
+
+def write_run(results: Path, name: str, seed: int, metrics: dict, dataset="ring8", control=None) -> None:
+    """A finished run directory written by hand (a control when ``control`` is set)."""
+    group = f"{name}-{dataset}"
+    run_id = f"{group}-s{seed}"
+    folder = results / run_id
+    folder.mkdir(parents=True)
+    config = {"schema_version": 2, "run_id": run_id, "group": group, "arch": {"name": name, "options": {}},
+              "loss": {"name": "bce", "options": {}}, "dataset": {"name": dataset, "options": {}},
+              "stabilizers": [], "seed": seed, "steps": 30, "batch_size": 64, "resolution": 32, "control": control}
+    result = {"run_id": run_id, "group": group, "status": "finished", "arch": f"control:{control}" if control else name,
+              "loss": "bce", "dataset": dataset, "stabilizers": ["none"], "seed": seed, "steps": 0 if control else 30,
+              "budget": {"steps": 30, "images": 1920, "batch_size": 64, "n_critic": 1},
+              "images_seen": 0 if control else 1920, "wall_time_s": 1.0, "img_per_s": 900.0,
+              "final": {}, "metrics": metrics, "directions": {key: DIRECTIONS[key] for key in metrics},
+              "diverged_at": None, "control": control}
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "result.json").write_text(json.dumps(result))
+
+
+@pytest.fixture
+def results(tmp_path) -> Path:
+    """On ring8, the one-mode control covers 1 mode: 'good' covers 5-7, 'stuck' 0-1 (mean 0.5)."""
+    for seed in range(3):
+        write_run(tmp_path, "good", seed, {"modes_covered": 5.0 + seed, "high_quality_share": 0.9})
+        write_run(tmp_path, "stuck", seed, {"modes_covered": [0.0, 1.0, 0.5][seed], "high_quality_share": 0.95})
+        write_run(tmp_path, "one", seed, {"modes_covered": 1.0, "high_quality_share": 0.99}, control="one-mode")
+    return tmp_path
+
+
+def rows_of(results: Path) -> dict:
+    comparison, _ = compare_results(results)
+    return {group.label["arch"]: group for group in comparison.groups}
+
+
+def test_a_row_no_better_than_the_one_mode_control_is_not_learned(results):
+    rows = rows_of(results)
+    assert rows["good"].learned is True
+    assert rows["stuck"].learned is False
+    assert rows["control:one-mode"].learned is None  # a control is not judged
+
+
+def test_a_row_whose_data_has_no_collapse_control_gets_no_mark(results):
+    for seed in range(2):
+        write_run(results, "other", seed, {"modes_covered": 3.0}, dataset="grid25")
+    assert rows_of(results)["other"].learned is None
+
+
+def test_every_format_shows_the_mark_and_the_count(results):
+    comparison, _ = compare_results(results)
+    markdown = render(comparison, "markdown")
+    stuck_line = next(line for line in markdown.splitlines() if line.startswith("|") and "| stuck |" in line)
+    assert "| not learned |" in stuck_line
+    assert "Learned: 1 of 2 trained configurations" in markdown
+    table = list(csv.DictReader(io.StringIO(render(comparison, "csv"))))
+    assert {row["arch"]: row["learned"] for row in table} == {"good": "1", "stuck": "0", "control:one-mode": ""}
+    latex = render(comparison, "latex")
+    assert "not learned" in latex and "Learned: 1 of 2" in latex
+    html = render(comparison, "html")
+    assert "<td>not learned</td>" in html and "Learned: 1 of 2" in html
+    terminal = render(comparison, "terminal", width=250)
+    assert "not learned" in terminal
+
+
+def test_the_report_site_shows_the_mark(results, tmp_path):
+    from ganbench.results.site import write_site
+    out = tmp_path / "site"
+    write_site(results, out)
+    index = (out / "index.html").read_text()
+    assert "<td>not learned</td>" in index and "Learned: 1 of 2" in index
+
+
+def test_the_minimum_detectable_effect_matches_a_hand_computation():
+    # n = 5 per side, s = 1: df = 8, t(0.975, 8) = 2.3060, t(0.8, 8) = 0.8889; (3.1949) * sqrt(2/5) = 2.0206
+    assert minimum_detectable_effect(1.0, 5) == pytest.approx(2.0206, abs=1e-3)
+    # it scales with s and shrinks with n
+    assert minimum_detectable_effect(2.0, 5) == pytest.approx(2 * 2.0206, abs=2e-3)
+    assert minimum_detectable_effect(1.0, 20) < minimum_detectable_effect(1.0, 5)
+    assert minimum_detectable_effect(1.0, 1) is None
+
+
+def test_a_true_difference_of_the_effect_size_is_detected_with_80_percent_power():
+    # The exact power of the two-sided t-test (noncentral t, as statsmodels' TTestIndPower computes it)
+    # at a true difference of one MDE: the t approximation puts it at 0.8 within a percent.
+    from scipy import stats
+    n, s = 10, 1.0
+    effect = minimum_detectable_effect(s, n)
+    degrees, noncentrality = 2 * n - 2, effect / (s * math.sqrt(2 / n))
+    critical = stats.t.ppf(0.975, degrees)
+    power = stats.nct.sf(critical, degrees, noncentrality) + stats.nct.cdf(-critical, degrees, noncentrality)
+    assert power == pytest.approx(0.8, abs=0.01)
+
+
+def test_when_nothing_is_significant_compare_states_the_detectable_effect(results):
+    comparison, _ = compare_results(results, metrics=["modes_covered"], baseline="arch=stuck")
+    # good (5, 6, 7) against stuck (0, 1, 0.5): significant, so no MDE line
+    assert not any("minimum detectable effect" in note for note in comparison.notes())
+    for seed in range(3):
+        write_run(results, "close", seed, {"modes_covered": [0.5, 0.0, 1.0][seed]})
+    comparison, _ = compare_results(results, metrics=["modes_covered"], baseline="arch=stuck",
+                                    where=["arch=stuck,close"])
+    note = next(note for note in comparison.notes() if "minimum detectable effect" in note)
+    expected = minimum_detectable_effect(0.5, 3)  # stuck's seeds 0, 1, 0.5: s = 0.5
+    assert f"modes_covered {expected:.3g}" in note and "n = 3" in note
+    # df = 4: t(0.975, 4) = 2.7764, t(0.8, 4) = 0.9410
+    assert math.isclose(expected, (2.7764 + 0.9410) * 0.5 * math.sqrt(2 / 3), rel_tol=1e-3)
