@@ -13,7 +13,7 @@ import torch
 
 from ganbench import plugins
 from ganbench.config import Choice, RunConfig, resolve_config
-from ganbench.controls import CONTROLS, build_control, controls_for
+from ganbench.controls import CONTROLS, build_control, controls_for, is_control_name
 from ganbench.data.source import DataSource
 from ganbench.data.spec import DataSpec
 from ganbench.engine.device import resolve_device
@@ -23,6 +23,7 @@ from ganbench.engine.run import RunReport
 from ganbench.engine.setup import choose_evaluators, load_data
 from ganbench.errors import ConfigError, Incompatible
 from ganbench.evaluator import Evaluator
+from ganbench.ladders import LadderSource, build_step, is_step_name, ladder_data
 from ganbench.results.atomic import write_json
 from ganbench.results.result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
@@ -57,12 +58,15 @@ def control_config(name: str, base: RunConfig | dict[str, Any]) -> RunConfig:
 
 def prepare_control(config: RunConfig, registry=None) -> ControlSetup:
     """Validate and build everything; raises a GanbenchError and writes no file."""
-    if config.control not in CONTROLS:
-        raise ConfigError(f"unknown control {config.control!r}; choose from {', '.join(CONTROLS)}.")
+    if not is_control_name(config.control):
+        raise ConfigError(f"unknown control {config.control!r}; choose from {', '.join(CONTROLS)}, "
+                          f"or a ladder step such as pixel-noise@0.1.")
     registry = registry or plugins.registry()
     dataset = registry.create("dataset", config.dataset.name, config.dataset.options)
     device = resolve_device(config.device)
     source = load_data(dataset, config, device)
+    if is_step_name(config.control):
+        return prepare_ladder_step(config, registry, source, device)
     if config.control not in controls_for(source):
         raise Incompatible(f"control {config.control!r} does not apply to dataset {config.dataset.name!r}; "
                            f"its controls are {', '.join(controls_for(source))}.")
@@ -71,10 +75,20 @@ def prepare_control(config: RunConfig, registry=None) -> ControlSetup:
     return ControlSetup(config, device, source.spec, source, evaluators, generator)
 
 
-def held_out_draws(registry, config: RunConfig, device: torch.device) -> torch.Tensor | None:
+def prepare_ladder_step(config: RunConfig, registry, source: DataSource, device: torch.device) -> ControlSetup:
+    """A ladder step: its generator, and the evaluators reading the data as the ladders split it."""
+    mixture = getattr(source, "centers", None) is not None  # fresh draws have no labels: mixtures only
+    data = ladder_data(source, held_out_draws(registry, config, device, any_control=True) if mixture else None)
+    generator = build_step(config.control, data, config.seed)
+    evaluators = choose_evaluators(registry, config.evaluators, source.spec)
+    return ControlSetup(config, device, source.spec, LadderSource(source, data), evaluators, generator)
+
+
+def held_out_draws(registry, config: RunConfig, device: torch.device,
+                   any_control: bool = False) -> torch.Tensor | None:
     """Fresh samples of the same distribution, for data sets that draw theirs from a ``data_seed``
     (the mixtures): the training set's seed plus one gives samples the runs never saw."""
-    if config.control != "real" or "data_seed" not in config.dataset.options:
+    if (config.control != "real" and not any_control) or "data_seed" not in config.dataset.options:
         return None
     options = {**config.dataset.options, "data_seed": int(config.dataset.options["data_seed"]) + 1}
     dataset = registry.create("dataset", config.dataset.name, options)
