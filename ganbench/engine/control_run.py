@@ -100,6 +100,12 @@ def run_control(config: RunConfig, registry=None) -> RunReport:
     """Evaluate control ``config.control`` into ``results_dir/run_id``; one that finished is returned."""
     config = resolve_config(config, registry)
     setup = prepare_control(config, registry)
+    return evaluate_into_run_dir(config, setup, f"control:{config.control}", config.control)
+
+
+def evaluate_into_run_dir(config: RunConfig, setup: Any, arch: str, control: str | None) -> RunReport:
+    """Evaluate a generator that was never trained here (a control, a ladder step, samples made elsewhere)
+    with the runs' evaluation code, and write its run directory and index row; one that finished is kept."""
     run_dir = RunDir(Path(config.results_dir) / config.run_id)
     existing = run_dir.read_result()
     if existing is not None and existing.ended:
@@ -109,14 +115,18 @@ def run_control(config: RunConfig, registry=None) -> RunReport:
     run_dir.path.mkdir(parents=True)
     write_json(run_dir.config, {**config.to_json(), "group": config.config_hash(include_seed=False)})
     started = time.perf_counter()
-    evaluation = evaluate(setup, run_dir.path, [])
+    try:
+        evaluation = evaluate(setup, run_dir.path, [])
+    except BaseException:
+        shutil.rmtree(run_dir.path, ignore_errors=True)  # no half-written run for compare to trip on
+        raise
     result = RunResult(
         run_id=config.run_id, group=config.config_hash(include_seed=False), status=RunStatus.FINISHED,
-        arch=f"control:{config.control}", loss="-", dataset=config.dataset.name, stabilizers=["-"],
+        arch=arch, loss="-", dataset=config.dataset.name, stabilizers=["-"],
         seed=config.seed, steps=0, budget={"steps": 0, "images": 0}, images_seen=0,
         wall_time_s=round(time.perf_counter() - started, 3), metrics=evaluation.metrics,
         directions=evaluation.directions, protocol=evaluation.protocol, eval_time_s=round(evaluation.seconds, 3),
-        environment=describe_environment(setup.device, "fp32"), control=config.control)
+        environment=describe_environment(setup.device, "fp32"), control=control)
     run_dir.write_result(result)
     from ganbench.results import index
     index.upsert_run(run_dir.path)
