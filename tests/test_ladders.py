@@ -134,3 +134,17 @@ def test_calibrate_refuses_bad_input_in_one_sentence(args, message, tmp_path, ca
         main(["calibrate", str(tmp_path), *args])
     error = capsys.readouterr().err
     assert stopped.value.code == 2 and message in error and error.count("\n") == 1
+
+
+def test_compare_names_each_columns_blind_spots_from_the_stored_calibration(tmp_path, capsys):
+    calibration_csv(capsys, str(tmp_path), "--dataset", "ring8", "--ladder", "modes-dropped", "--ladder",
+                    "mode-spread", "--evaluator", "mode-coverage", "--seeds", "2")
+    main(["controls", str(tmp_path), "--dataset", "ring8", "--evaluator", "mode-coverage", "--control", "real",
+          "--control", "noise"])
+    capsys.readouterr()
+    main(["compare", str(tmp_path), "--format", "markdown"])
+    footnote = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("Blind spots on ring8"))
+    assert "modes_covered: blind to mode-spread" in footnote
+    assert "high_quality_share: blind to modes-dropped" in footnote
+    main(["compare", str(tmp_path), "--format", "markdown", "--metric", "mode_reverse_kl"])
+    assert "modes_covered" not in capsys.readouterr().out  # only the columns shown
