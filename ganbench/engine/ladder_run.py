@@ -31,6 +31,22 @@ def chosen_defects(base: RunConfig, names: list[str]) -> tuple[list, Any]:
     return [known[name] for name in names], data
 
 
+def calibration_evaluators(base: RunConfig) -> RunConfig:
+    """``base`` with the runs' default evaluators named, plus the data-copying test on images: the ladders
+    hold images out, so the one metric that can see memorization has something to read."""
+    if base.evaluators is not None:
+        return base
+    from ganbench import plugins
+    from ganbench.config import Choice, resolve_config
+    from ganbench.engine.setup import choose_evaluators
+    registry = plugins.registry()
+    spec = prepare_data_only(base, registry).spec
+    names = [evaluator.name for evaluator in choose_evaluators(registry, None, spec)]
+    if spec.kind == "image" and "data-copying" not in names:
+        names.append("data-copying")
+    return resolve_config({**base.to_dict(), "evaluators": [Choice(name).to_dict() for name in names]}, registry)
+
+
 def run_ladders(base: RunConfig, seeds: int, defects: list[str] | None = None,
                 on_step: Callable[[str, int, Any], None] | None = None) -> tuple[list[StepFigures], dict, dict]:
     """Evaluate clean@0 and every step at seeds 0..seeds-1; returns the steps' figures, the metrics'
@@ -55,6 +71,7 @@ def run_ladders(base: RunConfig, seeds: int, defects: list[str] | None = None,
 def calibrate(base: RunConfig, seeds: int, defects: list[str] | None = None, command: str = "",
               on_step: Callable[[str, int, Any], None] | None = None) -> dict[str, Any]:
     """Run the ladders into ``base.results_dir`` and store the calibration as DATASET.json beside them."""
+    base = calibration_evaluators(base)
     figures, directions, protocol = run_ladders(base, seeds, defects, on_step)
     evaluators = sorted(name for name in protocol if not name.startswith("raw_"))
     document = calibration_document(base.dataset.name, base.resolution, seeds, evaluators, command, figures,
