@@ -148,3 +148,17 @@ def test_compare_names_each_columns_blind_spots_from_the_stored_calibration(tmp_
     assert "high_quality_share: blind to modes-dropped" in footnote
     main(["compare", str(tmp_path), "--format", "markdown", "--metric", "mode_reverse_kl"])
     assert "modes_covered" not in capsys.readouterr().out  # only the columns shown
+
+
+def test_the_data_copying_test_reads_unseen_data_as_real_and_a_memorizer_as_copying(tmp_path):
+    from ganbench.engine.control_run import run_control
+    figures = {}
+    for name in ("clean@0", "memorized-share@0.5", "memorized-share@1", "real"):
+        config = control_config(name, {"dataset": "digits", "resolution": 8, "device": "cpu", "eval_samples": 400,
+                                       "evaluators": [{"name": "data-copying"}], "results_dir": str(tmp_path)})
+        figures[name] = run_control(config).result
+    assert figures["clean@0"].metrics["copied_share"] <= 0.1 and abs(figures["clean@0"].metrics["copy_z"]) < 3
+    assert figures["memorized-share@0.5"].metrics["copied_share"] == pytest.approx(0.5, abs=0.06)
+    assert figures["memorized-share@1"].metrics["copied_share"] == 1 and figures["memorized-share@1"].metrics["copy_z"] < -10
+    # digits trains on every image: outside the ladders there is nothing unseen to compare with, and it says so.
+    assert figures["real"].metrics == {} and "no held-out images" in figures["real"].protocol["data-copying"]["skipped"]
