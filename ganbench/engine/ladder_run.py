@@ -65,7 +65,7 @@ def run_ladders(base: RunConfig, seeds: int, defects: list[str] | None = None,
             if on_step:
                 on_step(step_name(defect, level), seed, report)
         figures.append(StepFigures(defect, level, rank, values))
-    return figures, directions, protocol
+    return figures, directions, {**protocol, "data_kind": data.kind}
 
 
 def calibrate(base: RunConfig, seeds: int, defects: list[str] | None = None, command: str = "",
@@ -73,7 +73,7 @@ def calibrate(base: RunConfig, seeds: int, defects: list[str] | None = None, com
     """Run the ladders into ``base.results_dir`` and store the calibration as DATASET.json beside them."""
     base = calibration_evaluators(base)
     figures, directions, protocol = run_ladders(base, seeds, defects, on_step)
-    evaluators = sorted(name for name in protocol if not name.startswith("raw_"))
+    evaluators = sorted(name for name in protocol if not name.startswith("raw_") and name != "data_kind")
     document = calibration_document(base.dataset.name, base.resolution, seeds, evaluators, command, figures,
                                     directions, protocol)
     write_json(Path(base.results_dir) / f"{base.dataset.name}.json", document)

@@ -45,7 +45,7 @@ def notes(document: dict[str, Any]) -> list[str]:
     levels = "; ".join(f"{name}: {info['level_means']}, steps {', '.join(f'{v:g}' for v in info['levels'])}"
                        for name, info in document["ladders"].items())
     return [
-        f"Calibration of {document['dataset']} at {document['resolution']} px: every ladder step and the clean "
+        f"Calibration of {document['dataset']}{resolution_text(document)}: every ladder step and the clean "
         f"foot (clean@0, real samples a generator never trained on) evaluated at {document['seeds']} seed(s) "
         f"with the runs' protocol ({', '.join(document['evaluators'])}).",
         "sees ≥ L: the smallest step the metric separates from clean in its worse direction (Welch's t-test over "
@@ -56,6 +56,11 @@ def notes(document: dict[str, Any]) -> list[str]:
         f"Ladders — {levels}.",
         f"Command: {document['command']}" if document.get("command") else "",
     ]
+
+
+def resolution_text(document: dict[str, Any]) -> str:
+    image = document.get("protocol", {}).get("data_kind", "image") == "image"
+    return f" at {document['resolution']} px" if image else ""
 
 
 def to_terminal(document: dict[str, Any], console: Console | None = None) -> None:
