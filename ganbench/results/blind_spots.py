@@ -54,3 +54,12 @@ def blind_spot_notes(datasets: list[str], metrics: list[str], results_dir: Path 
             notes.append(f"Blind spots on {dataset} (ganbench calibrate, {document.get('seeds')} seeds: no ladder "
                          f"step separated from clean data after Holm): {'; '.join(readings)}.")
     return notes
+
+
+def ladder_rows_note(controls: list[str | None]) -> list[str]:
+    """What control:DEFECT@LEVEL rows are, when a table shows any."""
+    from ganbench.ladders import is_step_name
+    if not any(is_step_name(name) for name in controls):
+        return []
+    return ["Rows marked control:DEFECT@LEVEL are ladder steps (ganbench calibrate): real samples no generator "
+            "trained on with one defect of that size; clean@0 is their undamaged foot (docs/metrics.md)."]

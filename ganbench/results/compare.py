@@ -240,9 +240,9 @@ def compare_results(results_dir: Path | str, metrics: Sequence[str] = (), where:
             raise ConfigError(f"{results_dir} holds no readable finished run: {'; '.join(unreadable)}.")
         raise ConfigError(f"{results_dir} holds no finished run; run a sweep first.")
     comparison = compare(runs, metrics, where, sort, baseline, correction)
-    from ganbench.results.blind_spots import blind_spot_notes
-    comparison.calibration_notes = blind_spot_notes([group.label["dataset"] for group in comparison.groups],
-                                                    comparison.metrics, results_dir)
+    from ganbench.results.blind_spots import blind_spot_notes, ladder_rows_note
+    comparison.calibration_notes = ladder_rows_note([group.control for group in comparison.groups]) + \
+        blind_spot_notes([group.label["dataset"] for group in comparison.groups], comparison.metrics, results_dir)
     return comparison, rebuilt
 
 
