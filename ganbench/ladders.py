@@ -53,6 +53,7 @@ from ganbench.errors import ConfigError, Incompatible
 HELD_OUT_SHARE = 0.2  # of each class, held out for the ladders where the data set has no split of its own
 SPLIT_SEED = 0
 CLEAN = "clean"  # the foot of every ladder: the base samples, undamaged
+CALIBRATION_FOLDER = "calibration"  # under a results directory: the ladder runs and DATASET.json (calibrate)
 
 
 @dataclasses.dataclass

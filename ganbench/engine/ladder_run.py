@@ -9,10 +9,8 @@ from ganbench.calibration import StepFigures, calibration_document, planned_step
 from ganbench.config import RunConfig
 from ganbench.engine.control_run import control_config, prepare_data_only, run_control
 from ganbench.errors import ConfigError
-from ganbench.ladders import DEFECTS, ladder_data, ladders_for, step_name
+from ganbench.ladders import CALIBRATION_FOLDER, DEFECTS, ladder_data, ladders_for, step_name  # noqa: F401
 from ganbench.results.atomic import write_json
-
-CALIBRATION_FOLDER = "calibration"  # under a results directory: the ladder runs and DATASET.json
 
 
 def chosen_defects(base: RunConfig, names: list[str]) -> tuple[list, Any]:

@@ -80,6 +80,7 @@ class DataCopying(Evaluator):
                    "needs a held-out split (a training subset, or the ladders').")
     Options = DataCopyingOptions
     directions = {"copied_share": "lower"}
+    headline = "copied_share"
     skipped: str | None = None
     counts: tuple[int, int, int] = (0, 0, 0)
 

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ganbench.engine.ladder_run import CALIBRATION_FOLDER
+from ganbench.ladders import CALIBRATION_FOLDER
 
 
 def stored_calibrations(results_dir: Path | str) -> dict[str, dict[str, Any]]:
