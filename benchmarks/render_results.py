@@ -23,6 +23,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BLOCK = re.compile(r"(<!-- ganbench compare (?P<args>.*?) -->\n)(?P<table>.*?)(<!-- end compare -->)", re.S)
+# A calibration table (results/metric-calibration.md): ganbench calibrate reads its ladder runs again (the
+# runs that exist are not evaluated again) and prints the table the same way.
+CALIBRATE_BLOCK = re.compile(r"(<!-- ganbench calibrate (?P<args>.*?) -->\n)(?P<table>.*?)(<!-- end calibrate -->)",
+                             re.S)
 
 
 def compare_blocks(text: str) -> list[list[str]]:
@@ -30,8 +34,8 @@ def compare_blocks(text: str) -> list[list[str]]:
     return [shlex.split(match.group("args")) for match in BLOCK.finditer(text)]
 
 
-def render_table(args: list[str]) -> str:
-    command = [sys.executable, "-m", "ganbench", "compare", *args, "--format", "markdown"]
+def render_table(args: list[str], name: str = "compare") -> str:
+    command = [sys.executable, "-m", "ganbench", name, *args, "--format", "markdown"]
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "compare failed")
@@ -44,6 +48,8 @@ def render_page(path: Path) -> bool:
     try:
         rendered = BLOCK.sub(lambda match: match.group(1) + render_table(shlex.split(match.group("args")))
                              + match.group(4), text)
+        rendered = CALIBRATE_BLOCK.sub(lambda match: match.group(1) + render_table(
+            shlex.split(match.group("args")), "calibrate") + match.group(4), rendered)
     except RuntimeError as error:
         print(f"{path.name}: left as it was ({error})", file=sys.stderr)
         return False
@@ -54,8 +60,10 @@ def render_page(path: Path) -> bool:
 def main(paths: list[str]) -> None:
     pages = [Path(path) for path in paths] or sorted((REPO / "results").glob("*.md"))
     for page in pages:
-        if compare_blocks(page.read_text(encoding="utf-8")) and render_page(page):
-            print(f"{page.name}: {len(compare_blocks(page.read_text(encoding='utf-8')))} tables rendered")
+        text = page.read_text(encoding="utf-8")
+        tables = len(compare_blocks(text)) + len(CALIBRATE_BLOCK.findall(text))
+        if tables and render_page(page):
+            print(f"{page.name}: {tables} tables rendered")
 
 
 if __name__ == "__main__":

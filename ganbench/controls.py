@@ -91,13 +91,29 @@ def one_group(source, real: torch.Tensor, labels: torch.Tensor | None) -> torch.
     return real[labels == labels[0]]
 
 
+def is_control_name(name: str | None) -> bool:
+    """One of CONTROLS, or a ladder step (``pixel-noise@0.1``, see ganbench.ladders)."""
+    from ganbench.ladders import is_step_name, parse_step
+    if name in CONTROLS:
+        return True
+    if is_step_name(name):
+        parse_step(name)  # an unknown defect or a bad level is one sentence
+        return True
+    return False
+
+
 def build_control(name: str, source, fresh_real: torch.Tensor | None, seed: int) -> nn.Module:
     """The generator of control ``name`` for the data of ``source``; ``fresh_real`` holds held-out
     draws of the same distribution where the data set can make them."""
+    from ganbench.ladders import build_step, is_step_name, ladder_data
+    if is_step_name(name):
+        return build_step(name, ladder_data(source, fresh_real), seed)
     real, labels = source.all_data()
     real = real.float()
-    if name == "real":
-        return ControlGenerator(fresh_real if fresh_real is not None else real, seed)
+    if name == "real":  # data training never drew, where there is any
+        held_out = source.held_out_data()
+        fallback = real if held_out is None else held_out[0].float()
+        return ControlGenerator(fresh_real if fresh_real is not None else fallback, seed)
     if name == "noise":
         low, high = noise_bounds(real, source.spec.kind == "image")
         return UniformNoise(low, high, seed)

@@ -249,3 +249,13 @@ def test_a_default_digits_run_records_domain_figures_and_their_protocol(tmp_path
     protocol = record["protocol"]["domain-fid"]
     assert protocol["generated_samples"] == 200 and protocol["classifier_accuracy"] >= 0.9
     assert record["directions"]["domain_fid"] == "lower"
+
+
+def test_a_class_counts_as_covered_only_with_a_fifth_of_its_expected_samples():
+    from ganbench.evaluate.domain_fidelity import covered_classes
+    real = torch.full((10,), 100)
+    stray = torch.tensor([1991, 1, 1, 1, 1, 1, 1, 1, 1, 1])  # one sample in 2,000 used to cover a class
+    assert covered_classes(stray, real, 0.2) == 1 and covered_classes(stray, real, 0.0) == 10
+    assert covered_classes(torch.full((10,), 40), real, 0.2) == 10
+    assert covered_classes(torch.tensor([1300] + [80] * 9), real, 0.2) == 10  # 80 of 200 expected: covered
+    assert covered_classes(torch.tensor([1700] + [30] * 9), real, 0.2) == 1  # 30 of 200: not

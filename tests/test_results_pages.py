@@ -30,3 +30,14 @@ def test_a_block_is_replaced_between_its_markers_and_nowhere_else():
     text = ("before\n<!-- ganbench compare runs/x --metric fid -->\nold table\n<!-- end compare -->\nafter\n")
     rendered = BLOCK.sub(lambda match: match.group(1) + "new table\n" + match.group(4), text)
     assert rendered == "before\n<!-- ganbench compare runs/x --metric fid -->\nnew table\n<!-- end compare -->\nafter\n"
+
+
+def test_the_calibration_page_names_commands_calibrate_accepts():
+    import shlex
+    from benchmarks.render_results import CALIBRATE_BLOCK
+    blocks = CALIBRATE_BLOCK.findall((RESULTS / "metric-calibration.md").read_text())
+    assert len(blocks) == 2
+    calibrate = cli.get_command(click.Context(cli), "calibrate")
+    for opening, _, _, _ in blocks:
+        args = shlex.split(opening.removeprefix("<!-- ganbench calibrate ").removesuffix(" -->\n"))
+        calibrate.make_context("calibrate", [*args, "--format", "markdown"])  # raises on a bad flag

@@ -13,6 +13,7 @@ COMMAND_MODULES: dict[str, str] = {
     "sample": "ganbench.commands.sample",
     "eval": "ganbench.commands.eval",
     "controls": "ganbench.commands.controls",
+    "calibrate": "ganbench.commands.calibrate",
     "list": "ganbench.commands.list",
     "plugins": "ganbench.commands.plugins",
 }

@@ -16,7 +16,8 @@ from rich.console import Console
 @click.option("--data-root", default=None, help="Folder with the files of a file-based dataset.")
 @click.option("--resolution", default="32", show_default=True, help="Image side in pixels (as the runs).")
 @click.option("--control", "names", multiple=True, metavar="NAME",
-              help="real, noise, one-mode, one-class or memorizer, repeatable (default: every one that applies).")
+              help="real, noise, one-mode, one-class, memorizer or a ladder step DEFECT@LEVEL (pixel-noise@0.1), "
+                   "repeatable (default: every one of the first five that applies).")
 @click.option("--evaluator", "evaluators", multiple=True, metavar="NAME",
               help="Evaluator, repeatable (default: every one that applies, as for runs).")
 @click.option("--eval-opt", multiple=True, metavar="NAME.KEY=VALUE", help="Evaluator option.")
@@ -28,7 +29,7 @@ def controls(results_dir: str | None, dataset: str, data_opt: tuple[str, ...], d
              eval_samples: str, seeds: str, device: str) -> None:
     """Evaluate the controls of a dataset into RESULTS_DIR (default: runs), as runs compare shows as marked rows."""
     from ganbench.config import Choice, RunConfig, parse_named_options, resolve_config
-    from ganbench.controls import CONTROLS
+    from ganbench.controls import CONTROLS, is_control_name
     from ganbench.engine.control_run import control_config, prepare_data_only, run_control
     from ganbench.controls import controls_for
     from ganbench.errors import ConfigError
@@ -36,8 +37,9 @@ def controls(results_dir: str | None, dataset: str, data_opt: tuple[str, ...], d
     from ganbench import plugins
 
     for name in names:
-        if name not in CONTROLS:
-            raise ConfigError(f"unknown control {name!r}; choose from {', '.join(CONTROLS)}.")
+        if not is_control_name(name):
+            raise ConfigError(f"unknown control {name!r}; choose from {', '.join(CONTROLS)}, "
+                              f"or a ladder step such as pixel-noise@0.1 (ganbench calibrate runs them all).")
     eval_options = parse_named_options(eval_opt, "--eval-opt", list(evaluators), "evaluator")
     base = resolve_config({
         "dataset": Choice(dataset, parse_assignments(data_opt, "--data-opt")).to_dict(), "data_root": data_root,

@@ -29,6 +29,11 @@ class DataSource:
         the data set trains on a subset."""
         return self.all_data()
 
+    def held_out_data(self) -> tuple[torch.Tensor, torch.Tensor | None] | None:
+        """The samples training never draws (a training subset's complement), or None where training
+        draws from everything: the reference a copying test needs."""
+        return None
+
     def class_frequencies(self) -> torch.Tensor | None:
         """Share of each class in the data, for drawing labels the way the data does."""
         return None
@@ -55,6 +60,7 @@ class TensorSource(DataSource):
         self.spec = spec
         self.reference_x = x.to(device=device, dtype=torch.float32).contiguous()
         self.reference_y = None if y is None else y.to(device=device, dtype=torch.long)
+        self.train_index = train_index
         if train_index is None:
             self.x, self.y = self.reference_x, self.reference_y
         else:
@@ -78,6 +84,13 @@ class TensorSource(DataSource):
 
     def training_data(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         return self.x, self.y
+
+    def held_out_data(self) -> tuple[torch.Tensor, torch.Tensor | None] | None:
+        if self.train_index is None:
+            return None
+        held_out = torch.ones(len(self.reference_x), dtype=torch.bool, device=self.reference_x.device)
+        held_out[self.train_index.to(held_out.device)] = False
+        return self.reference_x[held_out], None if self.reference_y is None else self.reference_y[held_out]
 
     def class_frequencies(self) -> torch.Tensor | None:
         if self.y is None:

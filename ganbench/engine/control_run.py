@@ -13,7 +13,7 @@ import torch
 
 from ganbench import plugins
 from ganbench.config import Choice, RunConfig, resolve_config
-from ganbench.controls import CONTROLS, build_control, controls_for
+from ganbench.controls import CONTROLS, build_control, controls_for, is_control_name
 from ganbench.data.source import DataSource
 from ganbench.data.spec import DataSpec
 from ganbench.engine.device import resolve_device
@@ -23,6 +23,7 @@ from ganbench.engine.run import RunReport
 from ganbench.engine.setup import choose_evaluators, load_data
 from ganbench.errors import ConfigError, Incompatible
 from ganbench.evaluator import Evaluator
+from ganbench.ladders import LadderSource, build_step, is_step_name, ladder_data
 from ganbench.results.atomic import write_json
 from ganbench.results.result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
@@ -57,12 +58,15 @@ def control_config(name: str, base: RunConfig | dict[str, Any]) -> RunConfig:
 
 def prepare_control(config: RunConfig, registry=None) -> ControlSetup:
     """Validate and build everything; raises a GanbenchError and writes no file."""
-    if config.control not in CONTROLS:
-        raise ConfigError(f"unknown control {config.control!r}; choose from {', '.join(CONTROLS)}.")
+    if not is_control_name(config.control):
+        raise ConfigError(f"unknown control {config.control!r}; choose from {', '.join(CONTROLS)}, "
+                          f"or a ladder step such as pixel-noise@0.1.")
     registry = registry or plugins.registry()
     dataset = registry.create("dataset", config.dataset.name, config.dataset.options)
     device = resolve_device(config.device)
     source = load_data(dataset, config, device)
+    if is_step_name(config.control):
+        return prepare_ladder_step(config, registry, source, device)
     if config.control not in controls_for(source):
         raise Incompatible(f"control {config.control!r} does not apply to dataset {config.dataset.name!r}; "
                            f"its controls are {', '.join(controls_for(source))}.")
@@ -71,10 +75,20 @@ def prepare_control(config: RunConfig, registry=None) -> ControlSetup:
     return ControlSetup(config, device, source.spec, source, evaluators, generator)
 
 
-def held_out_draws(registry, config: RunConfig, device: torch.device) -> torch.Tensor | None:
+def prepare_ladder_step(config: RunConfig, registry, source: DataSource, device: torch.device) -> ControlSetup:
+    """A ladder step: its generator, and the evaluators reading the data as the ladders split it."""
+    mixture = getattr(source, "centers", None) is not None  # fresh draws have no labels: mixtures only
+    data = ladder_data(source, held_out_draws(registry, config, device, any_control=True) if mixture else None)
+    generator = build_step(config.control, data, config.seed)
+    evaluators = choose_evaluators(registry, config.evaluators, source.spec)
+    return ControlSetup(config, device, source.spec, LadderSource(source, data), evaluators, generator)
+
+
+def held_out_draws(registry, config: RunConfig, device: torch.device,
+                   any_control: bool = False) -> torch.Tensor | None:
     """Fresh samples of the same distribution, for data sets that draw theirs from a ``data_seed``
     (the mixtures): the training set's seed plus one gives samples the runs never saw."""
-    if config.control != "real" or "data_seed" not in config.dataset.options:
+    if (config.control != "real" and not any_control) or "data_seed" not in config.dataset.options:
         return None
     options = {**config.dataset.options, "data_seed": int(config.dataset.options["data_seed"]) + 1}
     dataset = registry.create("dataset", config.dataset.name, options)
@@ -86,6 +100,12 @@ def run_control(config: RunConfig, registry=None) -> RunReport:
     """Evaluate control ``config.control`` into ``results_dir/run_id``; one that finished is returned."""
     config = resolve_config(config, registry)
     setup = prepare_control(config, registry)
+    return evaluate_into_run_dir(config, setup, f"control:{config.control}", config.control)
+
+
+def evaluate_into_run_dir(config: RunConfig, setup: Any, arch: str, control: str | None) -> RunReport:
+    """Evaluate a generator that was never trained here (a control, a ladder step, samples made elsewhere)
+    with the runs' evaluation code, and write its run directory and index row; one that finished is kept."""
     run_dir = RunDir(Path(config.results_dir) / config.run_id)
     existing = run_dir.read_result()
     if existing is not None and existing.ended:
@@ -95,15 +115,19 @@ def run_control(config: RunConfig, registry=None) -> RunReport:
     run_dir.path.mkdir(parents=True)
     write_json(run_dir.config, {**config.to_json(), "group": config.config_hash(include_seed=False)})
     started = time.perf_counter()
-    evaluation = evaluate(setup, run_dir.path, [])
+    try:
+        evaluation = evaluate(setup, run_dir.path, [])
+    except BaseException:
+        shutil.rmtree(run_dir.path, ignore_errors=True)  # no half-written run for compare to trip on
+        raise
     result = RunResult(
         run_id=config.run_id, group=config.config_hash(include_seed=False), status=RunStatus.FINISHED,
-        arch=f"control:{config.control}", loss="-", dataset=config.dataset.name, stabilizers=["-"],
+        arch=arch, loss="-", dataset=config.dataset.name, stabilizers=["-"],
         seed=config.seed, steps=0, budget={"steps": 0, "images": 0}, images_seen=0,
         wall_time_s=round(time.perf_counter() - started, 3), total_time_s=round(time.perf_counter() - started, 3),
         metrics=evaluation.metrics,
         directions=evaluation.directions, protocol=evaluation.protocol, eval_time_s=round(evaluation.seconds, 3),
-        environment=describe_environment(setup.device, "fp32"), control=config.control)
+        environment=describe_environment(setup.device, "fp32"), control=control)
     run_dir.write_result(result)
     from ganbench.results import index
     index.upsert_run(run_dir.path)

@@ -30,6 +30,10 @@ from ganbench.errors import EvaluationError
 DOMAIN_DATASETS = ("digits", "mnist", "fashion-mnist", "stacked-digits")
 CONFIDENT = 0.9  # a sample is confidently classified when its top class probability reaches this
 PSEUDO_COUNT = 0.5  # added to each real class count, so that a class the real sample lacks keeps KL finite
+# With one sample per class as the bar, noise "covered" 2-8 digit classes and every pixel-noise step all 10
+# (ganbench calibrate, digits): one stray sample is not coverage. A fifth of the expected count is PacGAN's
+# bar for a mode (20 of the 100 points a perfect generator puts there; Lin et al. 2018), used here too.
+COVERED_SHARE = 0.2
 
 
 @functools.lru_cache(maxsize=1)
@@ -91,11 +95,16 @@ class DomainFidelityOptions:
     real_samples: int = 0  # real reference images; 0: all of the run's data, at most 10,000
     kid: bool = True
     precision_recall: bool = True
+    # A class counts as covered when it gets at least this share of the samples it would get from the
+    # real class frequencies (0: one sample, the count before 0.2; see COVERED_SHARE).
+    covered_share: float = 0.2
 
     def __post_init__(self) -> None:
         for name in ("samples", "real_samples"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 (the default count) or positive, got {getattr(self, name)}.")
+        if not 0 <= self.covered_share <= 1:
+            raise ValueError(f"covered_share must be in [0, 1] (0: one sample counts), got {self.covered_share}.")
 
 
 MAX_REAL = 10_000
@@ -129,7 +138,8 @@ class DomainFidelity(Evaluator):
                                      kid=self.options.kid, prc=self.options.precision_recall,
                                      feature_extractor_weights_path=str(classifier.path))
         metrics = {f"domain_{key}": value for key, value in figures.items() if f"domain_{key}" in self.directions}
-        metrics.update(class_statistics(classifier.network, generated, real_labels, ctx.spec.num_classes))
+        metrics.update(class_statistics(classifier.network, generated, real_labels, ctx.spec.num_classes,
+                                        self.options.covered_share))
         self.counts = (generated.shape[0], real.shape[0], real.shape[-1])
         return metrics
 
@@ -154,6 +164,7 @@ class DomainFidelity(Evaluator):
         described.update({"classifier_accuracy": round(classifier.accuracy, 4),
                           "classifier_held_out": "20% of the real labelled data, seeded split",
                           "confident": f"top class probability >= {CONFIDENT}",
+                          "classes_covered": covered_rule(self.options.covered_share),
                           "class_kl": f"KL(generated || real) in nats, real counts + {PSEUDO_COUNT}"})
         return described
 
@@ -181,8 +192,21 @@ def domain_extractor(classifier: TrainedClassifier):
     return name, cls
 
 
+def covered_rule(covered_share: float) -> str:
+    if covered_share == 0:
+        return "a class with at least one generated sample"
+    return (f"a class whose generated count reaches {covered_share:g} x its expected count "
+            f"(samples x its share of the real labels)")
+
+
+def covered_classes(generated_counts: torch.Tensor, real_counts: torch.Tensor, covered_share: float) -> int:
+    """Classes with at least ``covered_share`` of their expected count (and always at least one sample)."""
+    expected = generated_counts.sum() * real_counts.double() / real_counts.sum()
+    return int(((generated_counts > 0) & (generated_counts >= covered_share * expected)).sum())
+
+
 def class_statistics(network, generated: torch.Tensor, real_labels: torch.Tensor,
-                     num_classes: int) -> dict[str, float]:
+                     num_classes: int, covered_share: float = COVERED_SHARE) -> dict[str, float]:
     """Classes covered, KL(generated || real) between the class histograms, confident share."""
     probabilities = predicted_probabilities(network, generated)
     if probabilities.dim() == 3:  # one digit per channel: the mode is the stacked label
@@ -193,7 +217,7 @@ def class_statistics(network, generated: torch.Tensor, real_labels: torch.Tensor
         confident = probabilities.amax(dim=-1) >= CONFIDENT
     generated_counts = torch.bincount(classes, minlength=num_classes)
     real_counts = torch.bincount(real_labels.long(), minlength=num_classes)
-    return {"classes_covered": float((generated_counts > 0).sum()),
+    return {"classes_covered": float(covered_classes(generated_counts, real_counts, covered_share)),
             "class_kl": histogram_kl(generated_counts, real_counts),
             "confident_share": float(confident.float().mean())}
 

@@ -121,6 +121,7 @@ class Comparison:
     untested: int = 0  # row x metric pairs with too few seeds, or no variance in either group
     sort_is_headline: bool = False  # ranked by an evaluator's declared headline metric
     sort_is_default: bool = False  # the user named no --sort
+    calibration_notes: list[str] = dataclasses.field(default_factory=list)  # blind spots (results.blind_spots)
 
     @property
     def has_settings(self) -> bool:
@@ -144,7 +145,7 @@ class Comparison:
         if any(group.diverged for group in self.groups):
             notes.append("Diverged runs count in n and in the diverged column; they have no metrics.")
         notes += [note for note in (learned_note(self), detectable_effect_note(self)) if note]
-        return notes
+        return notes + self.calibration_notes
 
     def controls_note(self) -> str:
         """What the control rows are, and which metrics the noise control passes."""
@@ -243,7 +244,11 @@ def compare_results(results_dir: Path | str, metrics: Sequence[str] = (), where:
         if unreadable:  # the runs are there but cannot be read: name the files, not "run a sweep"
             raise ConfigError(f"{results_dir} holds no readable finished run: {'; '.join(unreadable)}.")
         raise ConfigError(f"{results_dir} holds no finished run; run a sweep first.")
-    return compare(runs, metrics, where, sort, baseline, correction), rebuilt
+    comparison = compare(runs, metrics, where, sort, baseline, correction)
+    from ganbench.results.blind_spots import blind_spot_notes, ladder_rows_note
+    comparison.calibration_notes = ladder_rows_note([group.control for group in comparison.groups]) + \
+        blind_spot_notes([group.label["dataset"] for group in comparison.groups], comparison.metrics, results_dir)
+    return comparison, rebuilt
 
 
 def unreadable_results(results_dir: Path) -> list[str]:

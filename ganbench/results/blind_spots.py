@@ -1,0 +1,65 @@
+"""Compare's footnote on what each column cannot see, read from the stored calibrations.
+
+``ganbench calibrate`` stores each data set's calibration as ``RESULTS_DIR/calibration/DATASET.json``
+(``ganbench.engine.ladder_run``). When a table shows runs on a calibrated data set, this note names,
+for each of its metric columns, the ladders (defects) that metric does not separate from clean data,
+or even rewards, so that a reader does not take a column for evidence about a defect it is blind to.
+Only stored figures are read: no sentence here is written by hand about a metric.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ganbench.ladders import CALIBRATION_FOLDER
+
+
+def stored_calibrations(results_dir: Path | str) -> dict[str, dict[str, Any]]:
+    """Data set name -> its calibration document; unreadable files are passed over (compare still prints)."""
+    found = {}
+    for path in sorted((Path(results_dir) / CALIBRATION_FOLDER).glob("*.json")):
+        try:
+            document = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(document, dict) and isinstance(document.get("metrics"), dict) and "dataset" in document:
+            found[document["dataset"]] = document
+    return found
+
+
+def metric_blind_spots(calibration: dict[str, Any]) -> str:
+    blind = [name for name in calibration.get("blind_to", []) if name not in calibration.get("rewards", [])]
+    rewards = calibration.get("rewards", [])
+    parts = []
+    if blind:
+        parts.append(f"blind to {', '.join(blind)}")
+    if rewards:
+        parts.append(f"rewards {', '.join(rewards)}")
+    return "; ".join(parts)
+
+
+def blind_spot_notes(datasets: list[str], metrics: list[str], results_dir: Path | str) -> list[str]:
+    """One sentence per calibrated data set of the table, naming each shown metric's blind spots."""
+    calibrations = stored_calibrations(results_dir)
+    notes = []
+    for dataset in dict.fromkeys(datasets):
+        document = calibrations.get(dataset)
+        if document is None:
+            continue
+        readings = [f"{metric}: {text}" for metric in metrics
+                    if metric in document["metrics"] and (text := metric_blind_spots(document["metrics"][metric]))]
+        if readings:
+            notes.append(f"Blind spots on {dataset} (ganbench calibrate, {document.get('seeds')} seeds: no ladder "
+                         f"step separated from clean data after Holm): {'; '.join(readings)}.")
+    return notes
+
+
+def ladder_rows_note(controls: list[str | None]) -> list[str]:
+    """What control:DEFECT@LEVEL rows are, when a table shows any."""
+    from ganbench.ladders import is_step_name
+    if not any(is_step_name(name) for name in controls):
+        return []
+    return ["Rows marked control:DEFECT@LEVEL are ladder steps (ganbench calibrate): real samples no generator "
+            "trained on with one defect of that size; clean@0 is their undamaged foot (docs/metrics.md)."]
