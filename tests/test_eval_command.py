@@ -5,16 +5,14 @@ import shutil
 
 import pytest
 
-from conftest import load_repository_plugins
 from ganbench.cli import main
 from ganbench.config import Choice, RunConfig
 from ganbench.engine.run import run
 
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory):
+def finished(tmp_path_factory, repository_plugins):
     """A tiny finished digits run evaluated by the stability evaluator and the linear probe."""
-    load_repository_plugins()  # module fixtures start before the per-test plugin fixture
     config = RunConfig(arch=Choice("dcgan", {"base_channels": 8}), dataset=Choice("digits"), resolution=8,
                        batch_size=8, steps=4, log_every=2, sample_every=4, checkpoint_every=4, eval_samples=64,
                        latent_dim=8, device="cpu", results_dir=str(tmp_path_factory.mktemp("runs")),

@@ -6,7 +6,6 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import load_repository_plugins
 from ganbench.cli import main
 from ganbench.config import Choice, RunConfig
 from ganbench.engine.run import run
@@ -27,8 +26,7 @@ def tiny_config(results_dir, **changes):
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    load_repository_plugins()  # module fixtures start before the per-test plugin fixture
+def trained(tmp_path_factory, repository_plugins):
     return run(tiny_config(tmp_path_factory.mktemp("runs")), show_progress=False).path
 
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import load_repository_plugins
 import ganbench.stabilizers
 from ganbench import plugins
 from ganbench.config import Choice, RunConfig
 from ganbench.engine.run import run
 from ganbench.engine.setup import prepare
 from ganbench.errors import GanbenchError
+from ganbench.testing_fixtures import register_plugin_packages
 
 # Small but valid: narrow nets, the smallest resolution an architecture takes, two steps.
 SMALL_ARCH_OPTIONS = {"base_channels": 8, "hidden": 32}
@@ -29,7 +29,8 @@ MUST_WORK_WITH = ("dcgan", "mlp")
 
 
 def registered() -> tuple[list, list[str]]:
-    load_repository_plugins()
+    plugins.reset()
+    register_plugin_packages(Path(__file__).resolve().parents[1] / "plugins")
     registry = plugins.registry()
     architectures = registry.entries("architecture")
     stabilizers = registry.names("stabilizer")
