@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PLUGINS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
 
-.PHONY: demo test benchmark studies install
+.PHONY: demo test test-fast benchmark studies install
 
 $(BIN)/ganbench: pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,17 @@ install: $(BIN)/ganbench
 demo: install
 	$(BIN)/ganbench run --arch dcgan
 
+# One pytest-xdist worker per core (each test on one torch thread, see ganbench_one_thread in
+# pyproject.toml); loadgroup keeps the tests that share an expensive module fixture on one worker.
+PYTEST_WORKERS ?= auto
 test: install
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
+
+# The developer loop: the tests of what you touched, without the slow ones, e.g.
+#   make test-fast TESTS="tests/test_compare.py plugins/ganbench-wgan"
+TESTS ?= tests
+test-fast: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not slow" $(TESTS)
 
 benchmark: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-enable -q

@@ -7,10 +7,7 @@ the built-ins and the repository's plugins, whatever else is installed.
 
 from __future__ import annotations
 
-import importlib
 import os
-import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -18,34 +15,25 @@ import pytest
 REPO = Path(__file__).resolve().parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 
+# The testing kit's fixtures (one_thread, channel_adding_neck): the pytest11 entry point of an installed
+# ganbench loads the same module under the same name, so a checkout that is not installed gets them too.
+pytest_plugins = ["ganbench.testing_fixtures"]
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def repository_plugins() -> list[tuple[str, str]]:
-    """(entry-point name, module) of every plugin package under plugins/; each package's folder
-    goes on sys.path so that a plugin works in tests before it is installed."""
-    found = []
-    for pyproject in sorted(REPO.glob("plugins/*/pyproject.toml")):
-        if str(pyproject.parent) not in sys.path:
-            sys.path.insert(0, str(pyproject.parent))
-        project = tomllib.loads(pyproject.read_text())["project"]
-        for name, module in project.get("entry-points", {}).get("ganbench", {}).items():
-            found.append((name, module))
-    return found
-
-
 def load_repository_plugins() -> None:
+    """The built-ins and this repository's plugin packages (plugins/*), nothing installed."""
     from ganbench import plugins
+    from ganbench.testing_fixtures import register_plugin_packages
     plugins.reset()
-    state = plugins.state()
-    for name, module_name in repository_plugins():
-        module = importlib.import_module(module_name)
-        state.add_plugin(module, name, plugins.PluginInfo(name=name, package=f"ganbench-{name}"))
+    register_plugin_packages(REPO / "plugins")
 
 
 def pytest_configure(config):
     from ganbench import plugins
     plugins._skip_entry_points = True
+    load_repository_plugins()  # their folders on sys.path before the plugins' tests import them
     # Domain classifiers and torch-fidelity statistics are cached once per test session, never in ~/.cache.
     if "GANBENCH_CACHE" not in os.environ:
         import tempfile
@@ -59,6 +47,12 @@ def fresh_plugins():
     yield
     from ganbench import plugins
     plugins.reset()
+
+
+@pytest.fixture(scope="module")
+def repository_plugins():
+    """For module-scoped fixtures, which start before the per-test fresh_plugins."""
+    load_repository_plugins()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ganbench.cli import main
 from ganbench.config import RunConfig
 from ganbench.errors import GanbenchError
 from ganbench.options import build_options
@@ -15,46 +14,37 @@ FIELDS = ["steps", "resolution", "batch_size", "seed", "latent_dim", "lr_g", "be
           "latent_dist", "step_mode", "eval_every"]
 
 
-def invoke(capsys, args):
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code or 0
-    return code, capsys.readouterr()
-
-
-def assert_result_or_one_sentence(code, captured):
-    assert code in (0, 2), captured.err
-    assert "Traceback" not in captured.err + captured.out
-    if code == 2:
-        assert len(captured.err.strip().splitlines()) == 1
-        assert captured.err.startswith("Error: ")
+def assert_result_or_one_sentence(result):
+    assert result.code in (0, 2), result.err
+    assert "Traceback" not in result.err + result.out
+    if result.code == 2:
+        assert len(result.err.strip().splitlines()) == 1
+        assert result.err.startswith("Error: ")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(field=st.sampled_from(FIELDS), value=number_like)
-def test_any_value_for_any_setting_is_accepted_or_refused_in_one_sentence(capsys, tmp_path, field, value):
+def test_any_value_for_any_setting_is_accepted_or_refused_in_one_sentence(cli, tmp_path, field, value):
     flag = "--" + field.replace("_", "-")
-    code, captured = invoke(capsys, ["run", "--dry-run", "--steps", "2", "--arch-opt", "base_channels=4",
-                                     "--resolution", "8", "--results-dir", str(tmp_path), flag, value])
-    assert_result_or_one_sentence(code, captured)
+    result = cli("run", "--dry-run", "--steps", "2", "--arch-opt", "base_channels=4",
+                 "--resolution", "8", "--results-dir", str(tmp_path), flag, value)
+    assert_result_or_one_sentence(result)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(["--arch", "--loss", "--dataset", "--stabilizer", "--evaluator"]), name=text)
-def test_any_component_name_is_accepted_or_refused_in_one_sentence(capsys, tmp_path, kind, name):
-    code, captured = invoke(capsys, ["run", "--dry-run", "--steps", "2", "--resolution", "8",
-                                     "--results-dir", str(tmp_path), kind, name])
-    assert_result_or_one_sentence(code, captured)
+def test_any_component_name_is_accepted_or_refused_in_one_sentence(cli, tmp_path, kind, name):
+    result = cli("run", "--dry-run", "--steps", "2", "--resolution", "8",
+                 "--results-dir", str(tmp_path), kind, name)
+    assert_result_or_one_sentence(result)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(assignment=st.one_of(text, st.tuples(text, number_like).map(lambda kv: f"{kv[0]}={kv[1]}")))
-def test_any_architecture_option_string_is_accepted_or_refused_in_one_sentence(capsys, tmp_path, assignment):
-    code, captured = invoke(capsys, ["run", "--dry-run", "--steps", "2", "--resolution", "8",
-                                     "--results-dir", str(tmp_path), "--arch-opt", assignment])
-    assert_result_or_one_sentence(code, captured)
+def test_any_architecture_option_string_is_accepted_or_refused_in_one_sentence(cli, tmp_path, assignment):
+    result = cli("run", "--dry-run", "--steps", "2", "--resolution", "8",
+                 "--results-dir", str(tmp_path), "--arch-opt", assignment)
+    assert_result_or_one_sentence(result)
 
 
 @settings(max_examples=200, deadline=None)

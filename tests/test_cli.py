@@ -4,17 +4,9 @@ import json
 
 import pytest
 
-from ganbench.cli import main
 
 FAST = ["--steps", "4", "--batch-size", "8", "--resolution", "8", "--log-every", "2", "--sample-every", "4",
         "--checkpoint-every", "4", "--eval-samples", "64", "--quiet"]
-
-
-def invoke(capsys, *args):
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    return exit_info.value.code, captured.out, captured.err
 
 
 @pytest.mark.parametrize("args, message", [
@@ -37,8 +29,8 @@ def invoke(capsys, *args):
     (["--stab-opt", "dropout.p=0.5"], "not in this run"),
     (["--stabilizer", "none", "--stabilizer", "none"], "given twice"),
 ])
-def test_bad_input_is_one_sentence_and_exit_2(capsys, tmp_path, args, message):
-    code, out, err = invoke(capsys, "run", *FAST, "--results-dir", str(tmp_path / "runs"), *args)
+def test_bad_input_is_one_sentence_and_exit_2(cli, tmp_path, args, message):
+    code, out, err = cli("run", *FAST, "--results-dir", str(tmp_path / "runs"), *args)
     assert code == 2
     assert message in err
     assert "Traceback" not in err + out
@@ -46,57 +38,46 @@ def test_bad_input_is_one_sentence_and_exit_2(capsys, tmp_path, args, message):
     assert not (tmp_path / "runs").exists()  # no half-written run directory
 
 
-def test_an_embedded_data_set_ignores_the_data_root_meant_for_file_data_sets(capsys, tmp_path):
-    invoke_ok(capsys, "run", *FAST, "--dataset", "digits", "--data-root", str(tmp_path / "absent"),
-              "--results-dir", str(tmp_path / "runs"))
+def test_an_embedded_data_set_ignores_the_data_root_meant_for_file_data_sets(cli, tmp_path):
+    cli.ok("run", *FAST, "--dataset", "digits", "--data-root", str(tmp_path / "absent"),
+           "--results-dir", str(tmp_path / "runs"))
     assert len(list((tmp_path / "runs").glob("*/result.json"))) == 1
 
 
-def test_missing_and_empty_data_roots(capsys, tmp_path):
-    code, _, err = invoke(capsys, "run", *FAST, "--dataset", "mnist", "--data-root", str(tmp_path / "absent"),
-                          "--results-dir", str(tmp_path / "runs"))
+def test_missing_and_empty_data_roots(cli, tmp_path):
+    code, _, err = cli("run", *FAST, "--dataset", "mnist", "--data-root", str(tmp_path / "absent"),
+                       "--results-dir", str(tmp_path / "runs"))
     assert code == 2 and "does not exist" in err
     (tmp_path / "empty").mkdir()
-    code, _, err = invoke(capsys, "run", *FAST, "--dataset", "mnist", "--data-root", str(tmp_path / "empty"),
-                          "--results-dir", str(tmp_path / "runs"))
+    code, _, err = cli("run", *FAST, "--dataset", "mnist", "--data-root", str(tmp_path / "empty"),
+                       "--results-dir", str(tmp_path / "runs"))
     assert code == 2 and "t10k-images-idx3-ubyte" in err
-    code, _, err = invoke(capsys, "run", *FAST, "--dataset", "imagefolder", "--data-root", str(tmp_path / "empty"),
-                          "--results-dir", str(tmp_path / "runs"))
+    code, _, err = cli("run", *FAST, "--dataset", "imagefolder", "--data-root", str(tmp_path / "empty"),
+                       "--results-dir", str(tmp_path / "runs"))
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "runs").exists()
 
 
-def test_unknown_kind_for_list(capsys):
-    code, _, err = invoke(capsys, "list", "gizmos")
+def test_unknown_kind_for_list(cli):
+    code, _, err = cli("list", "gizmos")
     assert code == 2 and "unknown kind 'gizmos'" in err
 
 
-def test_click_usage_errors_are_one_line_too(capsys):
-    code, _, err = invoke(capsys, "run", "--no-such-flag")
+def test_click_usage_errors_are_one_line_too(cli):
+    code, _, err = cli("run", "--no-such-flag")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "--no-such-flag" in err
 
 
-def test_list_shows_components_with_their_plugin(capsys):
-    code, out, _ = invoke_ok(capsys, "list")
+def test_list_shows_components_with_their_plugin(cli):
+    code, out, _ = cli.ok("list")
     for name in ("dcgan", "mlp", "bce", "digits", "ring8", "none"):
         assert name in out
     assert "ganbench.losses" in out and "dcgan" in out
 
 
-def invoke_ok(capsys, *args):
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code
-    captured = capsys.readouterr()
-    assert code in (0, None)
-    return code, captured.out, captured.err
-
-
-def test_dry_run_prints_the_configuration(capsys, tmp_path):
-    _, out, _ = invoke_ok(capsys, "run", *FAST, "--dry-run", "--arch-opt", "base_channels=8",
-                          "--results-dir", str(tmp_path))
+def test_dry_run_prints_the_configuration(cli, tmp_path):
+    _, out, _ = cli.ok("run", *FAST, "--dry-run", "--arch-opt", "base_channels=8",
+                       "--results-dir", str(tmp_path))
     config = json.loads(out)
     # Resolved: the option typed, every other option of dcgan with its default.
     assert config["arch"]["name"] == "dcgan" and config["arch"]["options"]["base_channels"] == 8
@@ -105,17 +86,17 @@ def test_dry_run_prints_the_configuration(capsys, tmp_path):
     assert not any(tmp_path.iterdir())
 
 
-def test_run_prints_the_run_directory_and_figures(capsys, tmp_path):
-    _, out, _ = invoke_ok(capsys, "run", *FAST, "--arch", "mlp", "--dataset", "ring8",
-                          "--results-dir", str(tmp_path))
+def test_run_prints_the_run_directory_and_figures(cli, tmp_path):
+    _, out, _ = cli.ok("run", *FAST, "--arch", "mlp", "--dataset", "ring8",
+                       "--results-dir", str(tmp_path))
     assert "run directory:" in out and "img/s" in out
     (folder,) = [path for path in tmp_path.iterdir() if path.is_dir()]
     assert (folder / "result.json").exists()
 
 
-def test_profile_prints_the_top_operators_and_writes_a_trace(capsys, tmp_path):
-    _, out, _ = invoke_ok(capsys, "run", *FAST, "--arch-opt", "base_channels=8", "--profile", "2",
-                          "--results-dir", str(tmp_path))
+def test_profile_prints_the_top_operators_and_writes_a_trace(cli, tmp_path):
+    _, out, _ = cli.ok("run", *FAST, "--arch-opt", "base_channels=8", "--profile", "2",
+                       "--results-dir", str(tmp_path))
     assert "Self CPU" in out and "aten::" in out
     (trace,) = tmp_path.glob("profile-*.json")
     assert json.loads(trace.read_text())["traceEvents"]

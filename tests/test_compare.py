@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from ganbench.cli import main
 from ganbench.errors import ConfigError
 from ganbench.results.compare import compare, compare_results
 from ganbench.results.render import render
@@ -219,23 +218,13 @@ def test_terminal_table_names_every_configuration(results):
 
 # The command ---------------------------------------------------------------------------------------------
 
-def invoke(capsys, *args):
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_info:
-        code = exit_info.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def test_compare_command_writes_every_format(results, capsys, tmp_path):
-    code, out, _ = invoke(capsys, "compare", str(results), "--format", "csv")
+def test_compare_command_writes_every_format(results, cli, tmp_path):
+    code, out, _ = cli("compare", str(results), "--format", "csv")
     assert code == 0 and len(list(csv.reader(io.StringIO(out)))) == 4
     target = tmp_path / "report.html"
-    code, out, _ = invoke(capsys, "compare", str(results), "--format", "html", "--output", str(target))
+    code, out, _ = cli("compare", str(results), "--format", "html", "--output", str(target))
     assert code == 0 and parse_html(target.read_text()).rows == 4
-    code, out, _ = invoke(capsys, "compare", str(results), "--where", "arch=mlp")
+    code, out, _ = cli("compare", str(results), "--where", "arch=mlp")
     assert code == 0 and "mlp" in out
 
 
@@ -246,14 +235,14 @@ def test_compare_command_writes_every_format(results, capsys, tmp_path):
     (["--baseline", "arch"], "--baseline expects KEY=VALUE items"),
     (["--format", "pdf"], "pdf"),
 ])
-def test_compare_mistakes_are_one_sentence(results, capsys, args, message):
-    code, out, err = invoke(capsys, "compare", str(results), *args)
+def test_compare_mistakes_are_one_sentence(results, cli, args, message):
+    code, out, err = cli("compare", str(results), *args)
     assert code == 2 and message in err and "Traceback" not in err + out
     assert len(err.strip().splitlines()) == 1
 
 
-def test_compare_of_a_missing_directory_is_one_sentence(tmp_path, capsys):
-    code, _, err = invoke(capsys, "compare", str(tmp_path / "absent"))
+def test_compare_of_a_missing_directory_is_one_sentence(tmp_path, cli):
+    code, _, err = cli("compare", str(tmp_path / "absent"))
     assert code == 2 and "does not exist" in err
 
 
@@ -312,9 +301,9 @@ def test_two_constant_groups_get_no_star_and_no_p_value(tmp_path):
     assert "no test: no variance" in render(comparison, "markdown")
 
 
-def test_compare_command_takes_a_correction(results, capsys):
-    code, out, _ = invoke(capsys, "compare", str(results), "--baseline", "arch=mlp,stabilizers=none",
-                          "--correction", "bh", "--format", "markdown")
+def test_compare_command_takes_a_correction(results, cli):
+    code, out, _ = cli("compare", str(results), "--baseline", "arch=mlp,stabilizers=none",
+                       "--correction", "bh", "--format", "markdown")
     assert code == 0 and "Benjamini-Hochberg" in out
 
 

@@ -16,24 +16,16 @@ from ganbench.engine.control_run import control_config, prepare_control
 from ganbench.errors import Incompatible
 
 
-def invoke(capsys, *args: str) -> str:
-    try:
-        main(list(args))
-    except SystemExit as error:
-        assert error.code == 0, capsys.readouterr().err
-    return capsys.readouterr().out
-
-
-def table(capsys, *args: str) -> dict[str, dict[str, str]]:
-    rows = csv.DictReader(io.StringIO(invoke(capsys, "compare", *args, "--format", "csv")))
+def table(cli, *args: str) -> dict[str, dict[str, str]]:
+    rows = csv.DictReader(io.StringIO(cli.ok("compare", *args, "--format", "csv").out))
     return {row["arch"]: row for row in rows}
 
 
 @pytest.mark.parametrize("dataset, noise_at_most", [("grid25", 2), ("ring8", 1)])
-def test_mode_coverage_of_the_controls_has_the_known_answers(dataset, noise_at_most, tmp_path, capsys):
-    invoke(capsys, "controls", str(tmp_path), "--dataset", dataset, "--evaluator", "mode-coverage",
+def test_mode_coverage_of_the_controls_has_the_known_answers(cli, dataset, noise_at_most, tmp_path):
+    cli.ok("controls", str(tmp_path), "--dataset", dataset, "--evaluator", "mode-coverage",
            "--eval-samples", "2500", "--seeds", "2")
-    rows = table(capsys, str(tmp_path), "--metric", "modes_covered")
+    rows = table(cli, str(tmp_path), "--metric", "modes_covered")
     modes = 25 if dataset == "grid25" else 8
     assert float(rows["control:real"]["modes_covered_mean"]) == modes
     assert float(rows["control:memorizer"]["modes_covered_mean"]) == modes
@@ -41,25 +33,25 @@ def test_mode_coverage_of_the_controls_has_the_known_answers(dataset, noise_at_m
     assert float(rows["control:noise"]["modes_covered_mean"]) <= noise_at_most
 
 
-def test_compare_marks_controls_never_ranks_them_and_keeps_them_under_arch_conditions(tmp_path, capsys):
-    invoke(capsys, "run", "--arch", "mlp", "--dataset", "ring8", "--steps", "4", "--batch-size", "8",
+def test_compare_marks_controls_never_ranks_them_and_keeps_them_under_arch_conditions(cli, tmp_path):
+    cli.ok("run", "--arch", "mlp", "--dataset", "ring8", "--steps", "4", "--batch-size", "8",
            "--evaluator", "mode-coverage", "--eval-samples", "500", "--results-dir", str(tmp_path), "--quiet")
-    invoke(capsys, "controls", str(tmp_path), "--dataset", "ring8", "--evaluator", "mode-coverage",
+    cli.ok("controls", str(tmp_path), "--dataset", "ring8", "--evaluator", "mode-coverage",
            "--eval-samples", "500")
-    rows = table(capsys, str(tmp_path), "--where", "arch=mlp", "--baseline", "dataset=ring8")
+    rows = table(cli, str(tmp_path), "--where", "arch=mlp", "--baseline", "dataset=ring8")
     assert set(rows) == {"mlp", "control:real", "control:noise", "control:one-mode", "control:memorizer"}
     assert rows["mlp"]["baseline"] == "1"  # dataset=ring8 matches the controls too; they are not candidates
     assert all(rows[name]["baseline"] == "0" for name in rows if name.startswith("control:"))
     assert all(not rows[name]["rank"] for name in rows if name.startswith("control:"))
-    markdown = invoke(capsys, "compare", str(tmp_path), "--format", "markdown")
+    markdown = cli.ok("compare", str(tmp_path), "--format", "markdown").out
     assert "Rows marked control: are reference generators" in markdown
     assert "Noise scores as well as or better than every trained configuration" in markdown
 
 
-def test_a_control_is_the_baseline_only_when_asked(tmp_path, capsys):
-    invoke(capsys, "controls", str(tmp_path), "--dataset", "ring8", "--evaluator", "mode-coverage",
+def test_a_control_is_the_baseline_only_when_asked(cli, tmp_path, capsys):
+    cli.ok("controls", str(tmp_path), "--dataset", "ring8", "--evaluator", "mode-coverage",
            "--eval-samples", "500", "--control", "real", "--control", "noise", "--seeds", "2")
-    rows = table(capsys, str(tmp_path), "--baseline", "control=real")
+    rows = table(cli, str(tmp_path), "--baseline", "control=real")
     assert rows["control:real"]["baseline"] == "1" and rows["control:noise"]["baseline"] == "0"
     # Unasked, a control is never the baseline: a condition only controls meet matches no configuration.
     with pytest.raises(SystemExit) as stopped:
@@ -92,8 +84,8 @@ def test_a_control_that_does_not_fit_the_data_is_one_sentence():
         prepare_control(control_config("one-class", {"dataset": "ring8", "device": "cpu"}))
 
 
-def test_a_sweep_with_controls_lists_them_beside_its_runs(tmp_path, capsys):
-    out = invoke(capsys, "sweep", "--arch", "mlp", "--dataset", "ring8,grid25", "--seeds", "2", "--controls",
-                 "--results-dir", str(tmp_path), "--dry-run")
+def test_a_sweep_with_controls_lists_them_beside_its_runs(tmp_path, cli):
+    out = cli.ok("sweep", "--arch", "mlp", "--dataset", "ring8,grid25", "--seeds", "2", "--controls",
+                 "--results-dir", str(tmp_path), "--dry-run").out
     ids = [line for line in out.splitlines() if line.startswith("control-")]
     assert len(ids) == 2 * 2 * 4  # two data sets, two seeds, four controls each

@@ -5,16 +5,13 @@ import shutil
 
 import pytest
 
-from conftest import load_repository_plugins
-from ganbench.cli import main
 from ganbench.config import Choice, RunConfig
 from ganbench.engine.run import run
 
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory):
+def finished(tmp_path_factory, repository_plugins):
     """A tiny finished digits run evaluated by the stability evaluator and the linear probe."""
-    load_repository_plugins()  # module fixtures start before the per-test plugin fixture
     config = RunConfig(arch=Choice("dcgan", {"base_channels": 8}), dataset=Choice("digits"), resolution=8,
                        batch_size=8, steps=4, log_every=2, sample_every=4, checkpoint_every=4, eval_samples=64,
                        latent_dim=8, device="cpu", results_dir=str(tmp_path_factory.mktemp("runs")),
@@ -30,24 +27,13 @@ def run_copy(finished, tmp_path):
     return copy
 
 
-def invoke(capsys, *args):
-    """Exit status (0 when main returns), stdout and stderr of ``ganbench ARGS``."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_info:
-        code = exit_info.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def read_result(path):
     return json.loads((path / "result.json").read_text())
 
 
-def test_eval_recomputes_the_same_figures_from_the_checkpoint(run_copy, capsys):
+def test_eval_recomputes_the_same_figures_from_the_checkpoint(run_copy, cli):
     before = read_result(run_copy)
-    code, stdout, _ = invoke(capsys, "eval", str(run_copy), "--device", "cpu")
+    code, stdout, _ = cli("eval", str(run_copy), "--device", "cpu")
     after = read_result(run_copy)
     assert code == 0 and "diversity_ratio" in stdout
     # The same weights, samples and seed: the checkpoint was restored exactly.
@@ -57,10 +43,10 @@ def test_eval_recomputes_the_same_figures_from_the_checkpoint(run_copy, capsys):
     assert after["reevaluations"][-1]["step"] == 4
 
 
-def test_eval_with_one_evaluator_keeps_the_figures_it_did_not_recompute(run_copy, capsys):
+def test_eval_with_one_evaluator_keeps_the_figures_it_did_not_recompute(run_copy, cli):
     before = read_result(run_copy)
-    code, _, _ = invoke(capsys, "eval", str(run_copy), "--evaluator", "stability", "--eval-opt",
-                        "stability.collapse_samples=16", "--eval-samples", "32", "--device", "cpu")
+    code, _, _ = cli("eval", str(run_copy), "--evaluator", "stability", "--eval-opt",
+                     "stability.collapse_samples=16", "--eval-samples", "32", "--device", "cpu")
     after = read_result(run_copy)
     assert code == 0
     assert after["metrics"]["probe_accuracy"] == before["metrics"]["probe_accuracy"]
@@ -71,8 +57,8 @@ def test_eval_with_one_evaluator_keeps_the_figures_it_did_not_recompute(run_copy
            {key: after[key] for key in ("run_id", "status", "steps", "final")}
 
 
-def test_eval_can_add_an_evaluator_the_run_did_not_have(run_copy, capsys):
-    code, _, _ = invoke(capsys, "eval", str(run_copy), "--evaluator", "cas", "--device", "cpu")
+def test_eval_can_add_an_evaluator_the_run_did_not_have(run_copy, cli):
+    code, _, _ = cli("eval", str(run_copy), "--evaluator", "cas", "--device", "cpu")
     after = read_result(run_copy)
     assert code == 0
     assert "unconditional" in after["protocol"]["cas"]["skipped"]
@@ -85,28 +71,28 @@ def test_eval_can_add_an_evaluator_the_run_did_not_have(run_copy, capsys):
     (["--eval-samples", "many"], "must be an integer"),
     (["--evaluator", "stability", "--eval-opt", "stability.collapse_ratio=2"], "collapse_ratio must be in (0, 1)"),
 ])
-def test_bad_arguments_are_one_sentence_exit_2_and_leave_result_json_alone(run_copy, capsys, args, message):
+def test_bad_arguments_are_one_sentence_exit_2_and_leave_result_json_alone(run_copy, cli, args, message):
     before = (run_copy / "result.json").read_text()
-    code, _, err = invoke(capsys, "eval", str(run_copy), *args, "--device", "cpu")
+    code, _, err = cli("eval", str(run_copy), *args, "--device", "cpu")
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert (run_copy / "result.json").read_text() == before
 
 
-def test_a_missing_run_is_one_sentence_and_exit_2(tmp_path, capsys):
-    code, _, err = invoke(capsys, "eval", str(tmp_path / "nowhere"))
+def test_a_missing_run_is_one_sentence_and_exit_2(tmp_path, cli):
+    code, _, err = cli("eval", str(tmp_path / "nowhere"))
     assert code == 2 and "no run directory" in err
 
 
-def test_a_run_without_result_json_is_refused(run_copy, capsys):
+def test_a_run_without_result_json_is_refused(run_copy, cli):
     (run_copy / "result.json").unlink()
-    code, _, err = invoke(capsys, "eval", str(run_copy), "--device", "cpu")
+    code, _, err = cli("eval", str(run_copy), "--device", "cpu")
     assert code == 2 and "no result.json" in err
     assert not (run_copy / "result.json").exists()
 
 
-def test_a_corrupt_checkpoint_is_one_sentence_and_leaves_result_json_alone(run_copy, capsys):
+def test_a_corrupt_checkpoint_is_one_sentence_and_leaves_result_json_alone(run_copy, cli):
     before = (run_copy / "result.json").read_text()
     (run_copy / "checkpoints" / "last.pt").write_bytes(b"\x00" * 64)
-    code, _, err = invoke(capsys, "eval", str(run_copy), "--device", "cpu")
+    code, _, err = cli("eval", str(run_copy), "--device", "cpu")
     assert code == 2 and "corrupt" in err and len(err.strip().splitlines()) == 1
     assert (run_copy / "result.json").read_text() == before

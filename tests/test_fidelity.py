@@ -109,6 +109,7 @@ def test_precision_counts_samples_off_the_real_manifold_and_recall_counts_real_m
     assert one_mode_of_two["precision"] > 0.95 and one_mode_of_two["recall"] == pytest.approx(0.5, abs=0.02)
 
 
+@pytest.mark.slow
 def test_the_domain_classifier_passes_its_accuracy_bar_on_digits():
     images, labels = digit_images(32)
     assert load_or_train(quantize(images), labels, 10).accuracy >= 0.97
@@ -160,22 +161,15 @@ def test_stacked_digits_are_classified_channel_by_channel_into_modes():
     assert swapped["class_kl"] > figures["class_kl"] + 0.5
 
 
-def invoke(capsys, *args):
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    return exit_info.value.code, captured.out, captured.err
-
-
-def test_inception_offline_without_weights_names_the_file_and_where_to_put_it(tmp_path, monkeypatch, capsys):
+def test_inception_offline_without_weights_names_the_file_and_where_to_put_it(tmp_path, monkeypatch, cli):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.delenv("GANBENCH_INCEPTION_WEIGHTS", raising=False)
     with pytest.raises(EvaluationError) as error:
         find_weights("")
     message = str(error.value)
     assert "weights-inception-2015-12-05-6726825d.pth" in message and str(tmp_path / "torch") in message
-    code, out, err = invoke(capsys, "run", "--arch", "mlp", "--steps", "2", "--evaluator", "fid",
-                            "--results-dir", str(tmp_path / "runs"), "--quiet")
+    code, out, err = cli("run", "--arch", "mlp", "--steps", "2", "--evaluator", "fid",
+                         "--results-dir", str(tmp_path / "runs"), "--quiet")
     assert code == 2 and "Traceback" not in out + err and len(err.strip().splitlines()) == 1
     assert "weights-inception-2015-12-05-6726825d.pth" in err
     assert not (tmp_path / "runs").exists()  # refused before any training or file
@@ -201,6 +195,7 @@ def random_inception_weights(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_inception_metrics_run_with_a_weights_file(random_inception_weights):
     source = digits_source(16)
     images, _ = source.all_data()

@@ -9,21 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from ganbench.cli import main
 from ganbench.config import RunConfig, config_from_flags, raw_config_from_flags, resolve_config
 from ganbench.results.migrate import migrate_results_dir
 from ganbench.results.run_dir import RunDir
 
 TINY = ["--arch", "mlp", "--dataset", "ring8", "--steps", "4", "--batch-size", "8", "--log-every", "2",
         "--sample-every", "4", "--checkpoint-every", "4", "--eval-samples", "64", "--evaluator", "stability"]
-
-
-def invoke(capsys, *args: str) -> str:
-    try:
-        main(list(args))
-    except SystemExit as error:
-        assert error.code == 0, capsys.readouterr().err
-    return capsys.readouterr().out
 
 
 def run_dirs(results: Path) -> list[str]:
@@ -70,19 +61,19 @@ SPELLINGS = {
 
 
 @pytest.mark.parametrize("name", list(SPELLINGS))
-def test_a_sweep_after_run_trains_nothing_and_compare_shows_one_row(name, tmp_path, capsys):
+def test_a_sweep_after_run_trains_nothing_and_compare_shows_one_row(name, tmp_path, cli):
     run_flags, sweep_spelling = SPELLINGS[name]
     results = tmp_path / "runs"
-    invoke(capsys, "run", *TINY, *run_flags, "--results-dir", str(results), "--quiet")
+    cli.ok("run", *TINY, *run_flags, "--results-dir", str(results), "--quiet")
     trained = run_dirs(results)
     if isinstance(sweep_spelling, str):
         suite = write_suite(tmp_path, sweep_spelling.removeprefix("suite:"))
-        out = invoke(capsys, "sweep", str(suite), "--results-dir", str(results), "--quiet")
+        out = cli.ok("sweep", str(suite), "--results-dir", str(results), "--quiet").out
     else:
-        out = invoke(capsys, "sweep", *TINY, *sweep_spelling, "--results-dir", str(results), "--quiet")
+        out = cli.ok("sweep", *TINY, *sweep_spelling, "--results-dir", str(results), "--quiet").out
     assert "0 trained" in out and "1 already finished" in out, out
     assert run_dirs(results) == trained
-    table = invoke(capsys, "compare", str(results), "--format", "csv")
+    table = cli.ok("compare", str(results), "--format", "csv").out
     assert len(table.strip().splitlines()) == 2, table  # the header and one configuration
 
 
@@ -154,24 +145,24 @@ def write_old_form(run_path: Path) -> Path:
     return old
 
 
-def test_run_directories_of_the_old_form_are_migrated_by_index_and_then_found_by_run(tmp_path, capsys):
+def test_run_directories_of_the_old_form_are_migrated_by_index_and_then_found_by_run(tmp_path, cli):
     results = tmp_path / "runs"
     flags = [*TINY, "--stabilizer", "label-smoothing", "--stab-opt", "label-smoothing.real=0.8",
              "--results-dir", str(results), "--quiet"]
-    invoke(capsys, "run", *flags)
+    cli.ok("run", *flags)
     (current,) = run_dirs(results)
     old = write_old_form(results / current)
     assert old.name != current
-    out = invoke(capsys, "index", str(results))
+    out = cli.ok("index", str(results)).out
     assert "migrated 1 run directories" in out and "1 renamed" in out, out
     assert run_dirs(results) == [current]
-    assert "already finished" in invoke(capsys, "run", *flags)
-    invoke(capsys, "eval", str(results / current), "--evaluator", "stability", "--device", "cpu")  # checkpoint fits
+    assert "already finished" in cli.ok("run", *flags).out
+    cli.ok("eval", str(results / current), "--evaluator", "stability", "--device", "cpu")  # checkpoint fits
 
 
-def test_migrating_a_current_results_directory_changes_nothing(tmp_path, capsys):
+def test_migrating_a_current_results_directory_changes_nothing(tmp_path, cli):
     results = tmp_path / "runs"
-    invoke(capsys, "run", *TINY, "--results-dir", str(results), "--quiet")
+    cli.ok("run", *TINY, "--results-dir", str(results), "--quiet")
     before = {path: path.read_bytes() for path in results.rglob("*.json")}
     report = migrate_results_dir(results)
     assert report.sentence() is None

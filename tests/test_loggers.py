@@ -144,8 +144,16 @@ def test_tensorboard_events_hold_the_scalars_the_grids_and_the_evaluation(tmp_pa
     assert [event.step for event in events.Images("samples")] == [3, 6]
 
 
-def test_mlflow_shows_the_config_the_curves_and_the_final_figures(tmp_path):
+def without_file_store_opt_in(monkeypatch) -> None:
+    """As in a fresh shell whatever ran before, and the logger's opt-in undone after the test (setenv
+    first, so that monkeypatch restores the variable's absence)."""
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "")
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE")
+
+
+def test_mlflow_shows_the_config_the_curves_and_the_final_figures(tmp_path, monkeypatch):
     pytest.importorskip("mlflow")
+    without_file_store_opt_in(monkeypatch)
     from mlflow.tracking import MlflowClient
     configs = [ring_config(tmp_path / "study", seed=seed, loggers=[Choice("mlflow")]) for seed in (0, 1)]
     reports = [run(config, show_progress=False) for config in configs]
@@ -165,6 +173,27 @@ def test_mlflow_shows_the_config_the_curves_and_the_final_figures(tmp_path):
     assert first.data.metrics["final/wall_time_s"] == reports[0].result.wall_time_s
     artifacts = {item.path for folder in ("samples", "run") for item in client.list_artifacts(first.info.run_id, folder)}
     assert {"samples/step-000003.png", "samples/step-000006.png", "run/curves.png", "run/result.json"} <= artifacts
+
+
+@pytest.mark.parametrize("spelling", ["file:{folder}", "{uri}", "{folder}"], ids=["file-DIR", "file-uri", "path"])
+def test_mlflow_writes_to_a_folder_store_named_on_the_command_line(spelling, tmp_path, monkeypatch, capsys, caplog):
+    """docs/loggers.md's ``--log-opt mlflow.tracking_uri=file:DIR``: MLflow 3 refuses a folder store
+    unless MLFLOW_ALLOW_FILE_STORE is set, which once switched the logger off for a named folder."""
+    pytest.importorskip("mlflow")
+    from mlflow.tracking import MlflowClient
+    without_file_store_opt_in(monkeypatch)
+    store = tmp_path / "tracking"
+    uri = spelling.format(folder=store, uri=store.as_uri())
+    with caplog.at_level(logging.WARNING, logger="ganbench"):
+        main(["run", "--arch", "mlp", "--arch-opt", "hidden=16", "--dataset", "ring8", "--steps", "2",
+              "--batch-size", "16", "--eval-samples", "64", "--evaluator", "mode-coverage", "--device", "cpu",
+              "--logger", "mlflow", "--log-opt", f"mlflow.tracking_uri={uri}", "--log-opt", "mlflow.experiment=named",
+              "--results-dir", str(tmp_path / "runs"), "--quiet"])
+    assert not [record.getMessage() for record in caplog.records if "mlflow" in record.getMessage()]
+    assert not (tmp_path / "runs" / "mlruns").exists()  # the named store, not the default beside the runs
+    found = MlflowClient(tracking_uri=store.as_uri()).search_runs(
+        [MlflowClient(tracking_uri=store.as_uri()).get_experiment_by_name("named").experiment_id])
+    assert [run.info.status for run in found] == ["FINISHED"] and found[0].data.params["arch"] == "mlp"
 
 
 def wandb_records(run_file: Path) -> list:

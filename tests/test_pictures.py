@@ -6,8 +6,6 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import load_repository_plugins
-from ganbench.cli import main
 from ganbench.config import Choice, RunConfig
 from ganbench.engine.run import run
 from ganbench.trained.pictures import arithmetic_latent, lerp, slerp
@@ -27,20 +25,8 @@ def tiny_config(results_dir, **changes):
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    load_repository_plugins()  # module fixtures start before the per-test plugin fixture
+def trained(tmp_path_factory, repository_plugins):
     return run(tiny_config(tmp_path_factory.mktemp("runs")), show_progress=False).path
-
-
-def invoke(capsys, *args):
-    """Exit status (0 when main returns), stdout and stderr of ``ganbench ARGS``."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_info:
-        code = exit_info.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def grid_pixels(rows, columns):
@@ -48,39 +34,39 @@ def grid_pixels(rows, columns):
     return ((columns * (RESOLUTION + PADDING) + PADDING) * SCALE, (rows * (RESOLUTION + PADDING) + PADDING) * SCALE)
 
 
-def test_a_4x4_grid_is_a_png_of_the_right_size(trained, tmp_path, capsys):
+def test_a_4x4_grid_is_a_png_of_the_right_size(trained, tmp_path, cli):
     out = tmp_path / "grid.png"
-    code, stdout, _ = invoke(capsys, "sample", str(trained), "--grid", "4x4", "--out", str(out), "--device", "cpu")
+    code, stdout, _ = cli("sample", str(trained), "--grid", "4x4", "--out", str(out), "--device", "cpu")
     assert code == 0 and str(out) in stdout
     assert Image.open(out).size == grid_pixels(4, 4)
 
 
-def test_the_default_picture_goes_into_the_run_samples_folder(trained, capsys):
-    invoke(capsys, "sample", str(trained), "--grid", "2x3", "--seed", "5", "--device", "cpu")
+def test_the_default_picture_goes_into_the_run_samples_folder(trained, cli):
+    cli("sample", str(trained), "--grid", "2x3", "--seed", "5", "--device", "cpu")
     picture = trained / "samples" / "grid-2x3-seed5.png"
     assert Image.open(picture).size == grid_pixels(2, 3)
 
 
-def test_an_interpolation_has_one_row_per_pair_and_one_column_per_step(trained, tmp_path, capsys):
+def test_an_interpolation_has_one_row_per_pair_and_one_column_per_step(trained, tmp_path, cli):
     out = tmp_path / "path.png"
-    invoke(capsys, "sample", str(trained), "--interpolate", "--pairs", "3", "--steps", "5", "--out", str(out),
-           "--device", "cpu")
+    cli("sample", str(trained), "--interpolate", "--pairs", "3", "--steps", "5", "--out", str(out),
+        "--device", "cpu")
     assert Image.open(out).size == grid_pixels(3, 5)
 
 
-def test_arithmetic_shows_each_group_with_its_mean_and_the_result_with_eight_variants(trained, tmp_path, capsys):
+def test_arithmetic_shows_each_group_with_its_mean_and_the_result_with_eight_variants(trained, tmp_path, cli):
     out = tmp_path / "arithmetic.png"
-    invoke(capsys, "sample", str(trained), "--grid", "4x4", "--arithmetic", "A-B+C", "--groups", "A=0,1,2 B=3 C=4,5",
-           "--out", str(out), "--device", "cpu")
+    cli("sample", str(trained), "--grid", "4x4", "--arithmetic", "A-B+C", "--groups", "A=0,1,2 B=3 C=4,5",
+        "--out", str(out), "--device", "cpu")
     assert Image.open(out).size == grid_pixels(4, 9)  # three group rows and the result row; 1 + 8 results
 
 
-def test_the_same_seed_gives_the_same_grid_and_another_seed_another(trained, tmp_path, capsys):
+def test_the_same_seed_gives_the_same_grid_and_another_seed_another(trained, tmp_path, cli):
     paths = {}
     for name, seed in (("a", "1"), ("b", "1"), ("c", "2")):
         paths[name] = tmp_path / f"{name}.png"
-        invoke(capsys, "sample", str(trained), "--grid", "3x3", "--seed", seed, "--out", str(paths[name]),
-               "--device", "cpu")
+        cli("sample", str(trained), "--grid", "3x3", "--seed", seed, "--out", str(paths[name]),
+            "--device", "cpu")
     pixels = {name: Image.open(path).tobytes() for name, path in paths.items()}
     assert pixels["a"] == pixels["b"] and pixels["a"] != pixels["c"]
 
@@ -118,36 +104,36 @@ def test_arithmetic_averages_each_group_before_adding_and_subtracting():
     (["--interpolate", "--steps", "1"], "--steps must be between 2"),
     (["--interpolate", "--arithmetic", "A", "--groups", "A=1"], "choose one of --interpolate and --arithmetic"),
 ])
-def test_bad_arguments_are_one_sentence_and_exit_2(trained, tmp_path, capsys, args, message):
+def test_bad_arguments_are_one_sentence_and_exit_2(trained, tmp_path, cli, args, message):
     out = tmp_path / "never.png"
-    code, _, err = invoke(capsys, "sample", str(trained), *args, "--out", str(out), "--device", "cpu")
+    code, _, err = cli("sample", str(trained), *args, "--out", str(out), "--device", "cpu")
     assert code == 2 and message in err
     assert err.startswith("Error: ") and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not out.exists()
 
 
-def test_a_missing_run_is_one_sentence_and_exit_2(tmp_path, capsys):
-    code, _, err = invoke(capsys, "sample", str(tmp_path / "nothing-here"))
+def test_a_missing_run_is_one_sentence_and_exit_2(tmp_path, cli):
+    code, _, err = cli("sample", str(tmp_path / "nothing-here"))
     assert code == 2 and "no run directory" in err and len(err.strip().splitlines()) == 1
 
 
-def test_a_corrupt_checkpoint_is_one_sentence_and_exit_2(trained, tmp_path, capsys):
+def test_a_corrupt_checkpoint_is_one_sentence_and_exit_2(trained, tmp_path, cli):
     copy = tmp_path / "copy"
     shutil.copytree(trained, copy)
     (copy / "checkpoints" / "last.pt").write_bytes(b"not a checkpoint at all")
-    code, _, err = invoke(capsys, "sample", str(copy), "--out", str(tmp_path / "never.png"), "--device", "cpu")
+    code, _, err = cli("sample", str(copy), "--out", str(tmp_path / "never.png"), "--device", "cpu")
     assert code == 2 and "corrupt" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "never.png").exists()
 
 
-def test_a_missing_checkpoint_is_one_sentence_and_exit_2(trained, tmp_path, capsys):
+def test_a_missing_checkpoint_is_one_sentence_and_exit_2(trained, tmp_path, cli):
     copy = tmp_path / "copy"
     shutil.copytree(trained, copy)
     (copy / "checkpoints" / "last.pt").unlink()
-    code, _, err = invoke(capsys, "sample", str(copy), "--device", "cpu")
+    code, _, err = cli("sample", str(copy), "--device", "cpu")
     assert code == 2 and "no checkpoint" in err
 
 
-def test_bad_arguments_are_refused_before_the_run_is_even_read(tmp_path, capsys):
-    code, _, err = invoke(capsys, "sample", str(tmp_path / "nothing-here"), "--arithmetic", "A+B", "--groups", "A=1")
+def test_bad_arguments_are_refused_before_the_run_is_even_read(tmp_path, cli):
+    code, _, err = cli("sample", str(tmp_path / "nothing-here"), "--arithmetic", "A+B", "--groups", "A=1")
     assert code == 2 and "group 'B'" in err  # not "no run directory": the arguments were checked first

@@ -85,6 +85,7 @@ def reference(tmp_path_factory) -> Path:
     return run_folder(results)
 
 
+@pytest.mark.xdist_group("reliability-reference")  # one worker trains the shared reference run
 @pytest.mark.slow
 @pytest.mark.parametrize("attempt", range(3))
 def test_a_run_killed_at_a_random_step_resumes_to_the_identical_run(tmp_path, reference, attempt):
@@ -97,6 +98,7 @@ def test_a_run_killed_at_a_random_step_resumes_to_the_identical_run(tmp_path, re
     assert_same_run(run_folder(tmp_path), reference)
 
 
+@pytest.mark.xdist_group("reliability-reference")  # one worker trains the shared reference run
 @pytest.mark.slow
 def test_ctrl_c_saves_a_checkpoint_says_how_to_resume_and_resumes_identically(tmp_path, reference):
     process = start_and_wait_for_lines(tmp_path, STEPS, 3)
@@ -177,6 +179,7 @@ def test_a_component_that_breaks_the_contract_is_reported_and_the_rest_works():
     assert registry.get("loss", "bce")
 
 
+@pytest.mark.slow
 def test_a_plugin_that_raises_at_import_is_reported_and_switched_off(tmp_path):
     package = tmp_path / "exploding_plugin"
     package.mkdir()
@@ -199,22 +202,15 @@ def test_a_plugin_that_raises_at_import_is_reported_and_switched_off(tmp_path):
     assert "exploding" not in loaded
 
 
-def invoke(capsys, *args):
-    from ganbench.cli import main
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    return exit_info.value.code, capsys.readouterr().err
-
-
-def test_an_unwritable_results_directory_is_one_sentence(tmp_path, capsys):
+def test_an_unwritable_results_directory_is_one_sentence(tmp_path, cli):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the results folder should be")
-    code, err = invoke(capsys, "run", *TINY[:-2], "--steps", "4", "--results-dir", str(blocker / "runs"))
+    code, _, err = cli("run", *TINY[:-2], "--steps", "4", "--results-dir", str(blocker / "runs"))
     assert code == 2 and "Traceback" not in err
     assert "cannot write" in err and "not-a-folder" in err and len(err.strip().splitlines()) == 1
 
 
-def test_a_full_disk_mid_run_is_one_sentence_and_keeps_the_last_checkpoint(tmp_path, capsys, monkeypatch):
+def test_a_full_disk_mid_run_is_one_sentence_and_keeps_the_last_checkpoint(tmp_path, cli, monkeypatch):
     import errno
 
     from ganbench.engine import loop
@@ -228,13 +224,13 @@ def test_a_full_disk_mid_run_is_one_sentence_and_keeps_the_last_checkpoint(tmp_p
         original(path, state)
 
     monkeypatch.setattr(loop, "save_checkpoint", fill_disk_on_second_checkpoint)
-    code, err = invoke(capsys, "run", *TINY[:-2], "--steps", "12", "--results-dir", str(tmp_path))
+    code, _, err = cli("run", *TINY[:-2], "--steps", "12", "--results-dir", str(tmp_path))
     assert code == 2 and "No space left on device" in err and len(err.strip().splitlines()) == 1
     saved = torch.load(run_folder(tmp_path) / "checkpoints" / "last.pt", weights_only=True)
     assert saved["step"] == 4  # the first checkpoint is intact
 
 
-def test_running_out_of_memory_mid_run_is_one_sentence_and_keeps_the_last_checkpoint(tmp_path, capsys,
+def test_running_out_of_memory_mid_run_is_one_sentence_and_keeps_the_last_checkpoint(tmp_path, cli,
                                                                                         monkeypatch):
     from ganbench.engine import step as step_module
     original = step_module.AdversarialStep.__call__
@@ -245,14 +241,14 @@ def test_running_out_of_memory_mid_run_is_one_sentence_and_keeps_the_last_checkp
         return original(self, info)
 
     monkeypatch.setattr(step_module.AdversarialStep, "__call__", out_of_memory_at_step_7)
-    code, err = invoke(capsys, "run", *TINY[:-2], "--steps", "12", "--results-dir", str(tmp_path))
+    code, _, err = cli("run", *TINY[:-2], "--steps", "12", "--results-dir", str(tmp_path))
     assert code == 2 and "ran out of memory" in err and "lower --batch-size" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     saved = torch.load(run_folder(tmp_path) / "checkpoints" / "last.pt", weights_only=True)
     assert saved["step"] == 4  # the checkpoint before the failure is intact and resumable
 
 
-def test_a_data_file_that_vanishes_mid_run_is_one_sentence_naming_it(tmp_path, capsys, monkeypatch):
+def test_a_data_file_that_vanishes_mid_run_is_one_sentence_naming_it(tmp_path, cli, monkeypatch):
     from PIL import Image
 
     from ganbench.datasets import imagefolder
@@ -271,18 +267,18 @@ def test_a_data_file_that_vanishes_mid_run_is_one_sentence_naming_it(tmp_path, c
         return original(self, index)
 
     monkeypatch.setattr(imagefolder.ImageFiles, "__getitem__", vanish_after_a_few_reads)
-    code, err = invoke(capsys, "run", *TINY[:-2], "--dataset", "imagefolder", "--data-root", str(folder),
+    code, _, err = cli("run", *TINY[:-2], "--dataset", "imagefolder", "--data-root", str(folder),
                        "--data-opt", "in_memory=no", "--data-opt", "workers=0", "--steps", "12",
                        "--results-dir", str(tmp_path / "runs"))
     assert code == 2 and "cannot read image" in err and str(folder) in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-def test_a_streamed_folder_smaller_than_one_batch_is_one_sentence(tmp_path, capsys):
+def test_a_streamed_folder_smaller_than_one_batch_is_one_sentence(tmp_path, cli):
     from PIL import Image
     for index in range(8):
         Image.new("L", (12, 12), color=index * 30).save(tmp_path / f"{index}.png")
-    code, err = invoke(capsys, "run", *TINY[:-2], "--dataset", "imagefolder", "--data-root", str(tmp_path),
+    code, _, err = cli("run", *TINY[:-2], "--dataset", "imagefolder", "--data-root", str(tmp_path),
                        "--data-opt", "in_memory=no", "--data-opt", "workers=0", "--steps", "4",
                        "--results-dir", str(tmp_path / "runs"))
     assert code == 2 and "has 8 samples, fewer than one batch of 16" in err and len(err.strip().splitlines()) == 1
@@ -333,6 +329,7 @@ def reference_path(results: Path) -> Path:
     return run_folder(results)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kill_at, before", [(15, False), (10, True)], ids=["after-the-evaluation", "during-it"])
 def test_periodic_evaluations_survive_a_kill_neither_lost_nor_doubled(tmp_path, monkeypatch, kill_at, before):
     config = dict(eval_every=5, evaluators=[Choice("stability")])
@@ -440,12 +437,12 @@ def write_lock(results: Path, run_id: str, pid: int, host: str) -> Path:
     return lock
 
 
-def test_a_run_another_process_is_training_is_refused_in_one_sentence(tmp_path, capsys):
+def test_a_run_another_process_is_training_is_refused_in_one_sentence(tmp_path, cli):
     import socket
     from ganbench.config import resolve_config
     config = resolve_config(ring_config(tmp_path))
     write_lock(tmp_path, config.run_id, os.getppid(), socket.gethostname())  # a live process on this host
-    code, err = invoke(capsys, "run", "--arch", "mlp", "--dataset", "ring8", "--batch-size", "32", "--steps", "20",
+    code, _, err = cli("run", "--arch", "mlp", "--dataset", "ring8", "--batch-size", "32", "--steps", "20",
                        "--log-every", "5", "--checkpoint-every", "10", "--sample-every", "1000",
                        "--eval-samples", "128", "--evaluator", "stability", "--evaluator", "mode-coverage",
                        "--device", "cpu", "--quiet", "--results-dir", str(tmp_path))
@@ -497,7 +494,7 @@ def test_two_sweeps_on_one_results_directory_train_each_run_once(tmp_path):
     assert not list(results.glob("*.lock"))
 
 
-def test_a_checkpoint_the_zip_writer_cannot_finish_is_one_sentence_and_keeps_the_last(tmp_path, capsys,
+def test_a_checkpoint_the_zip_writer_cannot_finish_is_one_sentence_and_keeps_the_last(tmp_path, cli,
                                                                                       monkeypatch):
     from ganbench.engine import checkpoint
     original, calls = torch.save, []
@@ -508,7 +505,7 @@ def test_a_checkpoint_the_zip_writer_cannot_finish_is_one_sentence_and_keeps_the
         original(state, "/dev/full" if len(calls) == 2 else path)
 
     monkeypatch.setattr(checkpoint.torch, "save", disk_full_on_second_checkpoint)
-    code, err = invoke(capsys, "run", *TINY[:-2], "--steps", "12", "--results-dir", str(tmp_path))
+    code, _, err = cli("run", *TINY[:-2], "--steps", "12", "--results-dir", str(tmp_path))
     assert code == 2 and "cannot write or read" in err and "last.pt" in err and "full disk" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err and "enforce fail" in err
     assert torch.load(run_folder(tmp_path) / "checkpoints" / "last.pt", weights_only=True)["step"] == 4
@@ -571,9 +568,9 @@ def out_of_memory_on_the_first_step(monkeypatch):
     monkeypatch.setattr(step_module.AdversarialStep, "__call__", out_of_memory)
 
 
-def test_a_run_that_fails_before_its_first_checkpoint_leaves_no_directory(tmp_path, capsys, monkeypatch):
+def test_a_run_that_fails_before_its_first_checkpoint_leaves_no_directory(tmp_path, cli, monkeypatch):
     out_of_memory_on_the_first_step(monkeypatch)
-    code, err = invoke(capsys, "run", "--arch", "mlp", "--dataset", "ring8", "--steps", "10", "--device", "cpu",
+    code, _, err = cli("run", "--arch", "mlp", "--dataset", "ring8", "--steps", "10", "--device", "cpu",
                        "--quiet", "--results-dir", str(tmp_path))
     assert code == 2 and "ran out of memory" in err
     assert not any(path.is_dir() for path in tmp_path.iterdir())
@@ -671,10 +668,10 @@ def test_fidelity_caches_run_no_code_and_a_truncated_one_is_recomputed(tmp_path,
     assert fidelity.load_verified_features(cached) is not None  # repaired
 
 
-def test_compare_on_a_folder_whose_only_run_is_corrupt_names_the_file(tmp_path, capsys):
+def test_compare_on_a_folder_whose_only_run_is_corrupt_names_the_file(tmp_path, cli):
     (tmp_path / "run-a").mkdir()
     (tmp_path / "run-a" / "result.json").write_text('{"run_id": ')
-    code, err = invoke(capsys, "compare", str(tmp_path))
+    code, _, err = cli("compare", str(tmp_path))
     assert code == 2 and f"{tmp_path / 'run-a' / 'result.json'} is corrupt" in err
     assert len(err.strip().splitlines()) == 1
 
@@ -685,14 +682,14 @@ class HoldoutPlugin:
         raise ImportError("No module named 'holdout_backend'")
 
 
-def test_an_unknown_name_says_which_plugin_did_not_load(capsys):
+def test_an_unknown_name_says_which_plugin_did_not_load(cli):
     plugins.register_module(HoldoutPlugin(), "holdout")
-    code, err = invoke(capsys, "run", "--arch", "holdout-net", "--dry-run")
+    code, _, err = cli("run", "--arch", "holdout-net", "--dry-run")
     assert code == 2 and "Unknown architecture 'holdout-net'" in err and "Known architectures: " in err
     assert "plugin 'holdout' did not load: ImportError while registering architectures" in err
 
 
-def test_uninstall_takes_the_plugin_name_that_plugins_list_shows(monkeypatch, capsys):
+def test_uninstall_takes_the_plugin_name_that_plugins_list_shows(cli, monkeypatch, capsys):
     from ganbench import plugin_install
     plugins.register_module(HoldoutPlugin(), "holdout")
     plugins.state().plugins["holdout"].package = "ganbench-holdout"
@@ -711,13 +708,13 @@ def test_uninstall_takes_the_plugin_name_that_plugins_list_shows(monkeypatch, ca
     # pip that removes nothing (installed elsewhere) is a failure, not a silent success.
     installed.add("ganbench-holdout")
     monkeypatch.setattr(plugin_install, "pip", lambda arguments: "")
-    code, err = invoke(capsys, "plugins", "uninstall", "holdout")
+    code, _, err = cli("plugins", "uninstall", "holdout")
     assert code == 2 and "pip did not uninstall ganbench-holdout" in err
-    code, err = invoke(capsys, "plugins", "uninstall", "nothing-here")
+    code, _, err = cli("plugins", "uninstall", "nothing-here")
     assert code == 2 and "no plugin or package named 'nothing-here' is installed" in err
 
 
-def test_a_failed_plugin_install_is_one_sentence(tmp_path, capsys):
-    code, err = invoke(capsys, "plugins", "install", str(tmp_path / "no-such-package"))
+def test_a_failed_plugin_install_is_one_sentence(tmp_path, cli):
+    code, _, err = cli("plugins", "install", str(tmp_path / "no-such-package"))
     assert code == 2 and err.startswith("Error: pip install ") and "failed with status" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

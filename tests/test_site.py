@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from conftest import load_repository_plugins  # at import, while the root conftest is the one called so
 
 from ganbench.cli import main
 from ganbench.config import Choice, RunConfig
@@ -43,9 +42,8 @@ def elements_of(text: str) -> Elements:
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
+def results(tmp_path_factory, repository_plugins):
     """Two configurations of the MLP on ring8, two seeds each, a few steps; the folder's name needs escaping."""
-    load_repository_plugins()  # module fixtures start before the per-test plugin fixture
     folder = tmp_path_factory.mktemp("site") / "<b>study&co"
     for stabilizers in ([], [Choice("instance-noise")]):
         for seed in (0, 1):

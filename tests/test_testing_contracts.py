@@ -2,6 +2,7 @@
 says what broke, on a component that breaks the contract."""
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 import torch
@@ -339,3 +340,29 @@ def test_a_component_whose_name_is_taken_is_checked_under_its_qualified_name(mon
     [(name, d_losses_while_training)] = trained
     assert name.endswith(":bce")  # the built-in keeps the bare name 'bce'
     assert d_losses_while_training > 0  # and the run trained with AnotherBCE, not with the built-in
+
+
+def test_a_plugin_package_gets_the_kits_fixtures_from_the_pytest_plugin_without_a_conftest(tmp_path):
+    """A package's tests outside this repository: the fixtures come from ganbench.testing_fixtures
+    (the pytest11 entry point; named with -p here, so that the test holds before a reinstall)."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\nganbench_one_thread = true\n")
+    (tmp_path / "test_package.py").write_text(textwrap.dedent("""
+        import torch
+        torch.set_num_threads(2)  # as a process starts on a 2-core machine
+
+        def test_the_neck_and_one_thread(channel_adding_neck):
+            assert torch.get_num_threads() == 1
+            assert channel_adding_neck(torch.zeros(2, 3, 4, 4)).shape == (2, 4, 4, 4)
+            assert channel_adding_neck.out_channels(3) == 4
+    """))
+    repository = Path(__file__).resolve().parents[1]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repository), os.environ.get("PYTHONPATH", "")])}
+    completed = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
+                                "ganbench.testing_fixtures", str(tmp_path)], cwd=tmp_path, env=environment,
+                               capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "1 passed" in completed.stdout and "warning" not in completed.stdout

@@ -11,6 +11,7 @@ import os
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import torch
 
@@ -23,8 +24,14 @@ PARAM_LENGTH = 500  # MLflow refuses longer parameter values on some stores; a c
 
 @dataclasses.dataclass(frozen=True)
 class MlflowOptions:
-    tracking_uri: str = ""  # empty: a file store at RESULTS/mlruns; or sqlite:///mlflow.db, http://host:5000
+    tracking_uri: str = ""  # empty: a file store at RESULTS/mlruns; or file:DIR, http://host:5000, sqlite:///mlflow.db
     experiment: str = ""  # empty: the results folder's name, so a sweep's runs share one experiment
+
+
+def is_folder_store(uri: str) -> bool:
+    """Whether MLflow reads ``uri`` as its folder store: a ``file:`` URI or a plain path."""
+    scheme = urlparse(uri).scheme
+    return scheme in ("", "file") or (len(scheme) == 1 and uri[1:2] == ":")  # C:\\runs is a path on Windows
 
 
 class MlflowLogger(Logger):
@@ -49,12 +56,14 @@ class MlflowLogger(Logger):
             self.client.log_batch(self.run_id, params=params[start:start + 100])
 
     def tracking_uri(self, run: RunStart) -> str:
-        if self.options.tracking_uri:
-            return self.options.tracking_uri
-        # MLflow 3 refuses its folder store unless asked for it; a folder beside the runs needs no
-        # database or server, and concurrent sweep workers write separate run folders in it safely.
-        os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
-        return (run.results_dir.resolve() / "mlruns").as_uri()
+        uri = self.options.tracking_uri or (run.results_dir.resolve() / "mlruns").as_uri()
+        if is_folder_store(uri):
+            # MLflow 3 refuses its folder store unless asked for it, and checks each time it opens
+            # the store, so the opt-in stays for the process. Naming a folder is asking for it; a
+            # folder needs no database or server (mlflow-skinny has no SQL store), and concurrent
+            # sweep workers write separate run folders in it safely.
+            os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+        return uri
 
     def experiment_id(self, name: str) -> str:
         found = self.client.get_experiment_by_name(name)

@@ -1,0 +1,47 @@
+"""The command line as the tests call it: ``cli("run", "--arch", "mlp", ...)`` runs ``ganbench ARGS`` in
+this process and gives back its exit status and what it printed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+
+@dataclasses.dataclass(frozen=True)
+class CliResult:
+    """Exit status (0 when main returns), stdout and stderr of one ``ganbench ARGS``; unpacks as
+    ``code, out, err``."""
+
+    code: int | str
+    out: str
+    err: str
+
+    def __iter__(self):
+        return iter((self.code, self.out, self.err))
+
+
+class Cli:
+    def __init__(self, capsys: pytest.CaptureFixture[str]):
+        self.capsys = capsys
+
+    def __call__(self, *args: str) -> CliResult:
+        from ganbench.cli import main
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code or 0
+        captured = self.capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    def ok(self, *args: str) -> CliResult:
+        """The command, which must succeed: a failure shows its stderr."""
+        result = self(*args)
+        assert result.code == 0, result.err
+        return result
+
+
+@pytest.fixture
+def cli(capsys) -> Cli:
+    return Cli(capsys)
