@@ -69,6 +69,6 @@ def _ganbench_one_thread_when_configured(request: pytest.FixtureRequest) -> None
 @pytest.fixture
 def channel_adding_neck():
     """A Neck that appends a channel of ones: the neck layer the architecture contract checks use."""
-    from ganbench.architecture import Neck
-    from ganbench.testing import AppendOnesChannel
+    from ganbench.api import Neck
+    from ganbench.api.testing import AppendOnesChannel
     return Neck(AppendOnesChannel())
