@@ -18,7 +18,7 @@ def register(cli: click.Group) -> None:
         """Recompute figures of a finished run from its last checkpoint; the others are kept."""
         from rich.console import Console
 
-        from ganbench.config import parse_named_options
+        from ganbench.commands.run_flags import parse_named_options
         console = Console()
         from ganbench.config import Choice
         from ganbench.trained.reevaluate import reevaluate

@@ -26,10 +26,11 @@ import threading
 import time
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 from ganbench import plugins
 from ganbench.config import RunConfig
+from ganbench.engine.interrupt import install_stop_handler, stop_on_signals
 from ganbench.errors import ConfigError, GanbenchError, RunInterrupted, cannot_write_or_read
 from ganbench.results.result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
@@ -223,7 +224,7 @@ class Dispatcher:
         finals: dict[str, RunUpdate] = {}
         pending = set(futures)
         try:
-            with stop_requests() as stop:
+            with stop_on_signals() as stop:
                 while pending:
                     done, pending = concurrent.futures.wait(pending, timeout=0.2,
                                                             return_when=concurrent.futures.FIRST_COMPLETED)
@@ -282,33 +283,6 @@ class Dispatcher:
 
     def kill_workers(self) -> None:
         self.signal_workers(getattr(signal, "SIGKILL", signal.SIGTERM))
-
-
-class StopRequest:
-    requested = False
-
-
-@contextlib.contextmanager
-def stop_requests() -> Iterator[StopRequest]:
-    """SIGINT and SIGTERM set a flag; a second one raises KeyboardInterrupt (stop at once)."""
-    request = StopRequest()
-    if threading.current_thread() is not threading.main_thread():
-        yield request
-        return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-    def handle(signum, frame):
-        if request.requested:
-            raise KeyboardInterrupt
-        request.requested = True
-
-    for sig in previous:
-        signal.signal(sig, handle)
-    try:
-        yield request
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def gpus_for(configs: Sequence[RunConfig]) -> list[str]:
@@ -370,8 +344,7 @@ def start_worker(slots: Any, events: Any, threads: int, gpus: list[str], parent_
     torch.set_num_threads(threads)
     load_plugins(snapshot)
     _worker.events = events
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, _stop_after_this_run)
+    install_stop_handler(_stop_after_this_run)
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     events.put(("pid", os.getpid()))
 
