@@ -30,6 +30,7 @@ from typing import Any, Callable, Protocol, Sequence
 
 from ganbench import plugins
 from ganbench.config import RunConfig
+from ganbench.engine.cores import threads_per_worker, usable_cores
 from ganbench.engine.interrupt import install_stop_handler, stop_on_signals
 from ganbench.errors import ConfigError, GanbenchError, RunInterrupted, cannot_write_or_read
 from ganbench.results.result import RunResult, RunStatus
@@ -202,7 +203,7 @@ class ProcessExecutor:
         events, slots = context.Queue(), context.Queue()
         for slot in range(workers):
             slots.put(slot)
-        threads = max(1, cpu_count() // workers)
+        threads = threads_per_worker(workers)  # its share of the free cores: never more threads than cores
         initargs = (slots, events, threads, gpus, os.getpid(), plugin_snapshot())
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker,
                                                     initargs=initargs) as pool:
@@ -304,9 +305,7 @@ def default_workers(gpus: Sequence[str]) -> int:
 
 
 def cpu_count() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    return usable_cores()
 
 
 def plugin_snapshot() -> tuple[bool, list[tuple[str, str, str]]]:
