@@ -124,9 +124,8 @@ def _parse(command_name: str, settings: dict[str, Any], arguments: list[str] | N
     """The click context of ``command_name`` for ``settings``, given as its flags: what the command
     line would have parsed. A click usage error becomes a ConfigError."""
     import click
-    from ganbench.cli import cli
 
-    command = cli.get_command(None, command_name)
+    command = _command(command_name)
     argv = list(arguments or [])
     for key, value in settings.items():
         if value is None or (isinstance(value, (list, tuple)) and not value):
@@ -136,6 +135,15 @@ def _parse(command_name: str, settings: dict[str, Any], arguments: list[str] | N
         return command.make_context(command_name, argv)
     except click.UsageError as error:
         raise ConfigError(error.format_message()) from None
+
+
+def _command(name: str):
+    """The click command itself (not through ganbench.cli, which only the entry points import)."""
+    import click
+    import importlib
+    group = click.Group()
+    importlib.import_module(f"ganbench.commands.{name}").register(group)
+    return group.commands[name]
 
 
 def _flag_arguments(command, command_name: str, key: str, value: Any) -> list[str]:

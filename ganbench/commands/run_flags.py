@@ -99,7 +99,7 @@ SCALAR_FLAGS = ("resolution", "batch_size", "steps", "seed", "latent_dim", "late
                 "checkpoint_every", "eval_every", "eval_samples", "nproc")
 LITERAL_FLAGS = ("data_root", "download", "compile_", "channels_last", "sync_bn", "init_from", "results_dir")  # paths, switches
 NAMED_OPTION_EXAMPLES = {"stabilizer": "label-smoothing.real=0.8", "logger": "mlflow.experiment=study"}
-ONE_POINT = "run takes one configuration; use sweep for {flag} {text}."
+ONE_POINT = "run takes one configuration; use sweep for {flag}{text}."
 
 
 class FlagReader:
@@ -114,18 +114,18 @@ class FlagReader:
             raise _config_error(f"{flag} needs at least one value, got {text!r}.")
         if not all(items):  # "dcgan," is a list that lost a name, not a list of one
             raise _config_error(f"{flag} {text!r} has an empty item; remove the stray comma or add the missing value.")
-        if self.one_point and len(items) > 1:
-            raise _config_error(ONE_POINT.format(flag=flag, text=text))
+        if self.one_point and len(items) > 1:  # "--steps 4,8", "--arch-opt hidden=16,32"
+            raise _config_error(ONE_POINT.format(flag=flag if flag.endswith("=") else flag + " ", text=text))
         return items
 
-    def assignments(self, pairs: Iterable[str], flag: str) -> dict[str, list[str]]:
+    def assignments(self, pairs: Iterable[str], flag: str, target: str = "") -> dict[str, list[str]]:
         """``KEY=V1,V2`` -> {KEY: [V1, V2]}; ``K1=V,K2=W`` -> two keys; later flags replace earlier keys."""
         from ganbench.options import parse_assignments
         lists: dict[str, list[str]] = {}
         for pair in pairs:
             for assignment in split_assignments(pair):
                 for key, value in parse_assignments([assignment], flag).items():
-                    lists[key] = self.alternatives(value, f"{flag} {key}=")
+                    lists[key] = self.alternatives(value, f"{flag} {target}{key}=")
         return lists
 
     def component_axis(self, values: dict[str, Any], field: str) -> list[dict]:
@@ -165,7 +165,7 @@ class FlagReader:
                 if not target.strip():
                     raise _config_error(f"{flag} {pair!r} names no {kind}; write NAME.KEY=VALUE, e.g. "
                                         f"{flag} {NAMED_OPTION_EXAMPLES.get(kind, 'fid.samples=1000')}.")
-                for key, values in self.assignments([assignment], flag).items():
+                for key, values in self.assignments([assignment], flag, f"{target.strip()}.").items():
                     grouped.setdefault(target.strip(), {})[key] = values
         return grouped
 
