@@ -15,15 +15,15 @@ from ganbench.engine.cores import threads_per_worker
     (3, 8, 0, 2),   # eight cores, three workers: 2 each, rounding down so no core holds two threads
 ])
 def test_each_worker_gets_its_share_of_the_free_cores(workers, usable, busy, threads):
-    assert threads_per_worker(workers, usable=usable, busy=busy) == threads
+    assert threads_per_worker(workers, usable=usable, busy=busy, limit=None) == threads
 
 
-def test_usable_cores_are_capped_by_omp_num_threads(monkeypatch):
-    monkeypatch.setattr(cores.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+def test_omp_num_threads_caps_each_worker_not_the_number_of_workers(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
-    assert cores.usable_cores() == 3
-    monkeypatch.delenv("OMP_NUM_THREADS")
-    assert cores.usable_cores() == 8
+    assert threads_per_worker(1, usable=16, busy=0) == 3
+    assert threads_per_worker(8, usable=16, busy=0) == 2  # the share is smaller than the cap
+    monkeypatch.setenv("OMP_NUM_THREADS", "")
+    assert threads_per_worker(1, usable=16, busy=0) == 16
 
 
 def test_busy_cores_leave_out_this_process(monkeypatch):
@@ -38,6 +38,7 @@ def test_the_process_executor_gives_its_worker_the_threads_it_chose(monkeypatch)
     from ganbench.sweep import executors
     monkeypatch.setattr(cores, "usable_cores", lambda: 2)
     monkeypatch.setattr(cores, "busy_cores", lambda: 5)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     captured = {}
 
     class NoPool:
