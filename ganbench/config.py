@@ -9,6 +9,10 @@ Every way of asking for a run (``ganbench run`` flags, a sweep's lists or TOML s
 options are built from their ``Options`` dataclass with every default filled in, numbers are
 typed, and the baseline stabilizer ``none`` is normalised away. The run id is computed from the
 resolved config only, so one configuration has one identity whichever command made it.
+
+A configuration is resolved once: the command (or the sweep's expansion) resolves it, and
+:func:`ensure_resolved` lets the engine take it as it is. The flags themselves are read by
+ganbench.commands.run_flags, the one grammar of ``run`` and ``sweep``.
 """
 
 from __future__ import annotations
@@ -308,8 +312,8 @@ def refuse_repeats(names: list[str], kind: str, error: type) -> None:
 
 
 def refuse_impossible_stabilizer_sets(names: list[str]) -> None:
-    """No stabilizer twice, and the baseline ``none`` alone (the engine checks this too, for set-ups
-    made without resolving)."""
+    """No stabilizer twice, and the baseline ``none`` alone (checked here only: the engine resolves a
+    configuration that is not resolved yet before it builds anything)."""
     from ganbench.errors import Incompatible
     refuse_repeats(names, "stabilizer", Incompatible)
     if "none" in names and len(names) > 1:

@@ -30,14 +30,14 @@ def controls(results_dir: str | None, dataset: str, data_opt: tuple[str, ...], d
     from ganbench.commands.run_flags import parse_named_options
     from ganbench.config import Choice
     from ganbench.engine.control_run import controls_base_config, evaluate_controls
-    from ganbench.options import coerce, parse_assignments
+    from ganbench.options import parse_assignments
 
     eval_options = parse_named_options(eval_opt, "--eval-opt", list(evaluators), "evaluator")
     base = controls_base_config(Choice(dataset, parse_assignments(data_opt, "--data-opt")), data_root, resolution,
                                 eval_samples, device, [Choice(name, eval_options.get(name, {})) for name in evaluators],
                                 results_dir or os.environ.get("GANBENCH_RESULTS", "runs"))
     console = Console()
-    for report in evaluate_controls(base, list(names), coerce(seeds, int, "--seeds")):
+    for report in evaluate_controls(base, list(names), seeds):
         headline = ", ".join(f"{metric}={value:.4g}" for metric, value in list(report.result.metrics.items())[:3])
         state = "already evaluated" if report.skipped else "evaluated"
         console.print(f"{report.path.name}: {state}; {headline}")

@@ -140,15 +140,17 @@ def controls_base_config(dataset: Choice, data_root: str | None, resolution: Any
         "evaluators": None if not evaluators else [choice.to_dict() for choice in evaluators]})
 
 
-def evaluate_controls(base: RunConfig, names: list[str], seeds: int):
+def evaluate_controls(base: RunConfig, names: list[str], seeds: int | str):
     """Evaluate each control (``names``, or every one that applies to the data) at seeds 0..seeds-1,
     like ``base``; yields each RunReport as it is written (or found already evaluated)."""
+    from ganbench.options import coerce
     for name in names:
         if name not in CONTROLS:
             raise ConfigError(f"unknown control {name!r}; choose from {', '.join(CONTROLS)}.")
-    if seeds < 1:
+    count = coerce(seeds, int, "--seeds")
+    if count < 1:
         raise ConfigError(f"--seeds must be a positive number of seeds, got {seeds!r}.")
     chosen = list(names) or controls_for(prepare_data_only(base, plugins.registry()))
-    for seed in range(seeds):
+    for seed in range(count):
         for name in chosen:
             yield run_control(control_config(name, {**base.to_dict(), "seed": seed}))
