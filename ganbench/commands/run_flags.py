@@ -107,6 +107,7 @@ class FlagReader:
 
     def __init__(self, one_point: bool) -> None:
         self.one_point = one_point
+        self.written: dict[str, str] = {}  # component name -> the NAME.KEY=VALUE text that named it first
 
     def alternatives(self, text: Any, flag: str) -> list[str]:
         items = [item.strip() for item in str(text).split(",")]
@@ -144,9 +145,11 @@ class FlagReader:
         named = {name for names in sets for name in names}
         for name in options:
             if name not in named:
-                where = "is not in this run" if self.one_point else "is in no stabilizer set of this sweep"
-                raise _config_error(f"--stab-opt names stabilizer {name!r}, which {where}; "
-                                    f"add it with --stabilizer {name}.")
+                if self.one_point:
+                    raise _config_error(f"--stab-opt {self.written[name]!r} names stabilizer {name!r}, which is not "
+                                        f"in this run; add --stabilizer {name}.")
+                raise _config_error(f"--stab-opt names stabilizer {name!r}, which is in no stabilizer set of this "
+                                    f"sweep; add it with --stabilizer {name}.")
         axis = []
         for names in sets:
             per_member = [[{"name": name, "options": chosen} for chosen in option_product(options.get(name, {}))]
@@ -165,6 +168,7 @@ class FlagReader:
                 if not target.strip():
                     raise _config_error(f"{flag} {pair!r} names no {kind}; write NAME.KEY=VALUE, e.g. "
                                         f"{flag} {NAMED_OPTION_EXAMPLES.get(kind, 'fid.samples=1000')}.")
+                self.written.setdefault(target.strip(), pair)
                 for key, values in self.assignments([assignment], flag, f"{target.strip()}.").items():
                     grouped.setdefault(target.strip(), {})[key] = values
         return grouped
@@ -180,7 +184,8 @@ class FlagReader:
         options = self.named_option_lists(pairs, flag, kind)
         for name, keys in options.items():
             if name not in listed:
-                raise _config_error(f"{flag} names {kind} {name!r}, which is not in this run; add --{kind} {name}.")
+                raise _config_error(f"{flag} {self.written[name]!r} names {kind} {name!r}, which is not in this run; "
+                                    f"add --{kind} {name}.")
             for key, values in keys.items():
                 if len(values) > 1:
                     raise _config_error(f"{flag} {name}.{key}: this setting does not change what is trained, so "
