@@ -253,6 +253,7 @@ def flag_spec(values: dict[str, Any], set_pairs: Iterable[str] = (), seeds: str 
 
     ``given`` names the parameters the user typed; None takes every value, defaults included (no suite).
     With a suite, only what was typed overrides it."""
+    from ganbench.config import RunConfig
     from ganbench.sweep.expand import SweepSpec
     reader = FlagReader(one_point)
     params = [name for name in (values if given is None else given) if name in values]
@@ -275,7 +276,8 @@ def flag_spec(values: dict[str, Any], set_pairs: Iterable[str] = (), seeds: str 
             fixed[field] = values[name]
         elif name in SCALAR_FLAGS and values[name] is not None:
             choices = reader.alternatives(values[name], "--" + name.replace("_", "-"))
-            if len(choices) > 1 and field not in NOT_SWEPT:
+            # A setting that does not change what is trained would train the same run twice.
+            if len(choices) > 1 and field not in RunConfig.NOT_IN_ID:
                 axes[field] = choices
             elif len(choices) > 1:
                 raise _config_error(f"--{name.replace('_', '-')} {values[name]}: this setting does not change what "
@@ -291,8 +293,6 @@ def flag_spec(values: dict[str, Any], set_pairs: Iterable[str] = (), seeds: str 
         axes.update(reader.set_axes(set_pairs))
     return SweepSpec(fixed, axes)
 
-
-NOT_SWEPT = ("log_every", "sample_every", "checkpoint_every", "eval_every", "eval_samples", "device")
 
 
 def raw_config_from_flags(values: dict[str, Any]) -> dict[str, Any]:
