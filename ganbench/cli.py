@@ -7,17 +7,14 @@ sentence on stderr and exit status 2. Nothing imports this module but the entry 
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-import signal
 import sys
-import threading
-from typing import Iterator
 
 import click
 
 from ganbench import __version__
 from ganbench.commands import COMMAND_MODULES
+from ganbench.engine.interrupt import stops_as_interrupt  # SIGTERM and Ctrl-C: the same stop
 from ganbench.errors import GanbenchError, cannot_write_or_read
 
 
@@ -70,27 +67,6 @@ class GanbenchGroup(click.Group):
 @click.version_option(__version__, prog_name="ganbench")
 def cli() -> None:
     """ganbench: train, evaluate and compare GAN variants on equal terms."""
-
-
-@contextlib.contextmanager
-def stops_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a scheduler, ``kill``) and SIGINT stop ganbench the same way at every phase: the training
-    loop checkpoints, any other phase ends with the resume sentence. SIGINT is set explicitly because a
-    process started in the background inherits it ignored, and would then finish an evaluation it was
-    asked to stop; SIGTERM would otherwise kill the process without a word."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _out_of_memory_errors() -> tuple[type, ...]:

@@ -9,6 +9,10 @@ Every way of asking for a run (``ganbench run`` flags, a sweep's lists or TOML s
 options are built from their ``Options`` dataclass with every default filled in, numbers are
 typed, and the baseline stabilizer ``none`` is normalised away. The run id is computed from the
 resolved config only, so one configuration has one identity whichever command made it.
+
+A configuration is resolved once: the command (or the sweep's expansion) resolves it, and
+:func:`ensure_resolved` lets the engine take it as it is. The flags themselves are read by
+ganbench.commands.run_flags, the one grammar of ``run`` and ``sweep``.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import json
 from typing import Any, Literal
 
 from ganbench.errors import ConfigError, GanbenchError
-from ganbench.options import build_options, coerce, options_as_dict, parse_assignments
+from ganbench.options import build_options, coerce, options_as_dict
 
 
 LARGEST_COUNT = 10**12  # steps, batch sizes, intervals: anything above is a typo, and overflows int64 counters
@@ -269,7 +273,33 @@ def resolve_config(config: RunConfig | dict[str, Any], registry: Any = None, fin
     resolved.init_from = normalise_path(resolved.init_from)
     if fingerprint_data and resolved.data_fingerprint is None:
         resolved.data_fingerprint = fingerprint_of_data(registry, resolved)
-    return resolved
+    return mark_resolved(resolved)
+
+
+# A resolved config carries the fingerprint of its settings as resolved (not a field: it stays out of
+# config.json, equality and pickled workers' arguments keep it). Changed afterwards, it is resolved again.
+_RESOLVED_AS = "_resolved_as"
+
+
+def _fingerprint(config: RunConfig) -> str:
+    return json.dumps(config.to_dict(), sort_keys=True, default=str)
+
+
+def mark_resolved(config: RunConfig) -> RunConfig:
+    setattr(config, _RESOLVED_AS, _fingerprint(config))
+    return config
+
+
+def ensure_resolved(config: RunConfig | dict[str, Any], registry: Any = None) -> RunConfig:
+    """``config`` itself when :func:`resolve_config` made it, else resolved: each command resolves
+    once, and the engine, which takes any config, does not resolve it again."""
+    return config if is_resolved(config) else resolve_config(config, registry)
+
+
+def is_resolved(config: Any) -> bool:
+    """Whether ``config`` came out of :func:`resolve_config` and has not been changed since."""
+    marker = getattr(config, _RESOLVED_AS, None)
+    return isinstance(config, RunConfig) and marker is not None and marker == _fingerprint(config)
 
 
 def fingerprint_of_data(registry: Any, config: RunConfig) -> str | None:
@@ -329,8 +359,8 @@ def refuse_repeats(names: list[str], kind: str, error: type) -> None:
 
 
 def refuse_impossible_stabilizer_sets(names: list[str]) -> None:
-    """No stabilizer twice, and the baseline ``none`` alone (the engine checks this too, for set-ups
-    made without resolving)."""
+    """No stabilizer twice, and the baseline ``none`` alone (checked here only: the engine resolves a
+    configuration that is not resolved yet before it builds anything)."""
     from ganbench.errors import Incompatible
     refuse_repeats(names, "stabilizer", Incompatible)
     if "none" in names and len(names) > 1:
@@ -353,58 +383,3 @@ def normalise_path(path: str | None) -> str | None:
         return None
     from pathlib import PurePath
     return str(PurePath(str(path).strip()))
-
-
-# The command line's flags ----------------------------------------------------------------------------
-
-SCALAR_FLAGS = ("resolution", "batch_size", "steps", "seed", "latent_dim", "latent_dist", "lr_g", "lr_d",
-                "beta1", "beta2", "n_critic", "step_mode", "device", "precision", "log_every", "sample_every",
-                "checkpoint_every", "eval_every", "eval_samples", "nproc")
-
-
-def raw_config_from_flags(values: dict[str, Any]) -> dict[str, Any]:
-    """The settings that ``ganbench run``'s flags (``values``, as click parsed them) ask for, unresolved."""
-    stabilizers = list(values["stabilizers"])  # an empty name stays, to be refused when resolved
-    stab_options = parse_named_options(values["stab_opt"], "--stab-opt", stabilizers, "stabilizer")
-    evaluators = list(values["evaluators"]) or None
-    eval_options = parse_named_options(values["eval_opt"], "--eval-opt", evaluators or [], "evaluator")
-    loggers = list(values.get("loggers") or ())
-    log_options = parse_named_options(values.get("log_opt") or (), "--log-opt", loggers, "logger")
-    raw = {
-        "arch": Choice(values["arch"], parse_assignments(values["arch_opt"], "--arch-opt")).to_dict(),
-        "loss": Choice(values["loss"], parse_assignments(values["loss_opt"], "--loss-opt")).to_dict(),
-        "dataset": Choice(values["dataset"], parse_assignments(values["data_opt"], "--data-opt")).to_dict(),
-        "stabilizers": [{"name": name, "options": stab_options.get(name, {})} for name in stabilizers],
-        "evaluators": None if evaluators is None else [
-            {"name": name, "options": eval_options.get(name, {})} for name in evaluators],
-        "loggers": [{"name": name, "options": log_options.get(name, {})} for name in loggers],
-        "data_root": values["data_root"], "download": values["download"],
-        "compile": values["compile_"], "channels_last": values["channels_last"], "sync_bn": values["sync_bn"],
-        "init_from": values["init_from"], "results_dir": values["results_dir"],
-    }
-    raw.update({name: values[name] for name in SCALAR_FLAGS if values.get(name) is not None})
-    return raw
-
-
-def config_from_flags(values: dict[str, Any], registry: Any = None) -> RunConfig:
-    """The resolved configuration of ``ganbench run``'s flags."""
-    return resolve_config(raw_config_from_flags(values), registry)
-
-
-NAMED_OPTION_EXAMPLES = {"stabilizer": "label-smoothing.real=0.8", "logger": "mlflow.experiment=study"}
-
-
-def parse_named_options(pairs: Any, flag: str, names: list[str], kind: str) -> dict[str, dict[str, str]]:
-    """``NAME.KEY=VALUE`` strings grouped by component name."""
-    grouped: dict[str, dict[str, str]] = {}
-    for pair in pairs:
-        target, dot, assignment = pair.partition(".")
-        if not dot or "=" not in assignment:
-            raise ConfigError(f"{flag} expects NAME.KEY=VALUE, got {pair!r}.")
-        if not target.strip():
-            raise ConfigError(f"{flag} {pair!r} names no {kind}; write NAME.KEY=VALUE, e.g. "
-                              f"{flag} {NAMED_OPTION_EXAMPLES.get(kind, 'fid.samples=1000')}.")
-        if target not in names:
-            raise ConfigError(f"{flag} {pair!r} names {kind} {target!r}, which is not in this run; add --{kind} {target}.")
-        grouped.setdefault(target, {}).update(parse_assignments([assignment], flag))
-    return grouped

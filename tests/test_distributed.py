@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from ganbench.cli import main
-from ganbench.commands.run import run_distributed_or_single
+from ganbench.engine.launch import run_distributed_or_single
 from ganbench.config import Choice, RunConfig
 from ganbench.errors import ConfigError, Incompatible
 from ganbench.engine.setup import prepare

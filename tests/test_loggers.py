@@ -17,7 +17,7 @@ from ganbench.config import Choice, RunConfig, resolve_config
 from ganbench.engine.run import run
 from ganbench.logger import Logger
 from ganbench.results.result import RunStatus
-from ganbench.sweep.expand import plan
+from ganbench.commands.run_flags import plan_from_flags as plan
 
 
 def ring_config(results: Path, **changes) -> RunConfig:

@@ -11,7 +11,7 @@ from torch import nn
 from ganbench import plugins
 from ganbench.architecture import Discriminator, DOutput, Generator, Neck
 from ganbench.cli import main
-from ganbench.config import Choice, RunConfig
+from ganbench.config import Choice, RunConfig, resolve_stabilizers
 from ganbench.engine import step as step_module
 from ganbench.engine.run import run
 from ganbench.engine.setup import create_stabilizers, optimizer_settings, prepare
@@ -101,7 +101,7 @@ def test_stabilizers_act_in_their_documented_order_whatever_the_command_line_ord
     registry = plugins.registry()
     given = [Choice("ema"), Choice("dropout"), Choice("label-flip"), Choice("minibatch-std"), Choice("spectral-norm"),
              Choice("label-smoothing"), Choice("d-noise")]
-    names = [stabilizer.name for stabilizer in create_stabilizers(registry, given)]
+    names = [stabilizer.name for stabilizer in create_stabilizers(registry, resolve_stabilizers(registry, given))]
     assert names == ["spectral-norm", "label-smoothing", "label-flip", "minibatch-std", "d-noise", "dropout", "ema"]
 
 

@@ -20,7 +20,8 @@ from ganbench.errors import ConfigError, UnknownComponent
 from ganbench.results.index import load_runs
 from ganbench.sweep.executors import (FINISHED, FAILED, RUNNING, LocalExecutor, ProcessExecutor, RunUpdate,
                                        run_in_phases, run_sweep)
-from ganbench.sweep.expand import count_groups, phases, plan
+from ganbench.commands.run_flags import plan_from_flags as plan
+from ganbench.sweep.expand import count_groups, phases
 from ganbench.sweep.live import SweepBoard, sweep_summary
 
 REPO = Path(__file__).resolve().parents[1]

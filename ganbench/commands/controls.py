@@ -28,35 +28,20 @@ def controls(results_dir: str | None, dataset: str, data_opt: tuple[str, ...], d
              resolution: str, names: tuple[str, ...], evaluators: tuple[str, ...], eval_opt: tuple[str, ...],
              eval_samples: str, seeds: str, device: str) -> None:
     """Evaluate the controls of a dataset into RESULTS_DIR (default: runs), as runs compare shows as marked rows."""
-    from ganbench.config import Choice, RunConfig, parse_named_options, resolve_config
-    from ganbench.controls import CONTROLS, is_control_name
-    from ganbench.engine.control_run import control_config, prepare_data_only, run_control
-    from ganbench.controls import controls_for
-    from ganbench.errors import ConfigError
-    from ganbench.options import coerce, parse_assignments
-    from ganbench import plugins
+    from ganbench.commands.run_flags import parse_named_options
+    from ganbench.config import Choice
+    from ganbench.engine.control_run import controls_base_config, evaluate_controls
+    from ganbench.options import parse_assignments
 
-    for name in names:
-        if not is_control_name(name):
-            raise ConfigError(f"unknown control {name!r}; choose from {', '.join(CONTROLS)}, "
-                              f"or a ladder step such as pixel-noise@0.1 (ganbench calibrate runs them all).")
     eval_options = parse_named_options(eval_opt, "--eval-opt", list(evaluators), "evaluator")
-    base = resolve_config({
-        "dataset": Choice(dataset, parse_assignments(data_opt, "--data-opt")).to_dict(), "data_root": data_root,
-        "resolution": resolution, "eval_samples": eval_samples, "device": device,
-        "evaluators": [{"name": name, "options": eval_options.get(name, {})} for name in evaluators] or None,
-        "results_dir": results_dir or os.environ.get("GANBENCH_RESULTS", "runs")})
-    chosen = list(names) or controls_for(prepare_data_only(base, plugins.registry()))
+    base = controls_base_config(Choice(dataset, parse_assignments(data_opt, "--data-opt")), data_root, resolution,
+                                eval_samples, device, [Choice(name, eval_options.get(name, {})) for name in evaluators],
+                                results_dir or os.environ.get("GANBENCH_RESULTS", "runs"))
     console = Console()
-    count = coerce(seeds, int, "--seeds")
-    if count < 1:
-        raise ConfigError(f"--seeds must be a positive number of seeds, got {seeds!r}.")
-    for seed in range(count):
-        for name in chosen:
-            report = run_control(control_config(name, {**base.to_dict(), "seed": seed}))
-            headline = ", ".join(f"{metric}={value:.4g}" for metric, value in list(report.result.metrics.items())[:3])
-            state = "already evaluated" if report.skipped else "evaluated"
-            console.print(f"{report.path.name}: {state}; {headline}")
+    for report in evaluate_controls(base, list(names), seeds):
+        headline = ", ".join(f"{metric}={value:.4g}" for metric, value in list(report.result.metrics.items())[:3])
+        state = "already evaluated" if report.skipped else "evaluated"
+        console.print(f"{report.path.name}: {state}; {headline}")
     console.print(f"Next: ganbench compare {base.results_dir}")
 
 

@@ -30,7 +30,7 @@ def register(cli: click.Group) -> None:
         --samples made anywhere with the protocol of a run on --dataset."""
         from rich.console import Console
 
-        from ganbench.config import parse_named_options
+        from ganbench.commands.run_flags import parse_named_options
         from ganbench.errors import ConfigError
         console = Console()
         if (run_path is None) == (samples is None):

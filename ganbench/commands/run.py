@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 
@@ -10,15 +9,15 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ganbench.commands.run_flags import run_options
-from ganbench.config import RunConfig, config_from_flags
-from ganbench.errors import ConfigError
+from ganbench.commands.run_flags import FLAG_GRAMMAR, config_from_flags, run_options
 from ganbench.results.result import RunStatus
 
 console = Console()
 
 
-@click.command()
+@click.command(help=f"""Train one GAN and evaluate it. Defaults: dcgan on the embedded digits at 32 px.
+
+    {FLAG_GRAMMAR}""")
 @run_options
 @click.option("--restart", is_flag=True, help="Delete this configuration's run directory and train from scratch.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -26,10 +25,11 @@ console = Console()
 @click.option("--profile", "profile_steps", default=None, type=click.IntRange(1, 1000), metavar="STEPS",
               help="Profile STEPS training steps (after a warm-up), write a Chrome trace, print where time goes.")
 def run(restart: bool, quiet: bool, dry_run: bool, profile_steps: int | None, **values) -> None:
-    """Train one GAN and evaluate it. Defaults: dcgan on the embedded digits at 32 px."""
+    from ganbench.engine.launch import migrate_before_looking_for_runs, nproc_for_this_process
+    from ganbench.engine.launch import run_distributed_or_single
     from ganbench.engine.setup import prepare
 
-    config = config_from_flags(values_for_this_process(values))
+    config = config_from_flags({**values, "nproc": nproc_for_this_process(values.get("nproc"))})
     tell_broken_plugins()
     if dry_run:
         prepare(config)
@@ -41,7 +41,7 @@ def run(restart: bool, quiet: bool, dry_run: bool, profile_steps: int | None, **
         click.echo(profile(prepare(config), profile_steps, trace))
         click.echo(f"Chrome trace (open in chrome://tracing or ui.perfetto.dev): {trace}")
         return
-    migrate_before_looking_for_runs(config.results_dir)
+    migrate_before_looking_for_runs(config.results_dir, lambda sentence: click.echo(sentence, err=True))
     report = run_distributed_or_single(config, show_progress=not quiet, restart=restart)
     if report is not None and report.result is not None:
         print_run_summary(report)
@@ -55,36 +55,6 @@ def tell_broken_plugins() -> None:
         return
     for notice in broken_plugin_notices():
         click.echo(notice, err=True)
-
-
-def run_distributed_or_single(config: RunConfig, show_progress: bool, restart: bool):
-    """One process, the ranks torchrun started, or ``nproc`` local processes launched here."""
-    from ganbench.config import resolve_config
-    from ganbench.engine import distributed
-    from ganbench.engine.run import RunReport, run as run_training
-    from ganbench.engine.setup import prepare
-    from ganbench.results.run_dir import RunDir
-
-    config = resolve_config(config)  # the run id every rank and the launcher agree on
-    launched = distributed.ranks_from_environment()
-    if config.nproc == 1 or launched.distributed:
-        if launched.distributed and launched.world_size != config.nproc:
-            raise ConfigError(f"torchrun started {launched.world_size} processes but --nproc is {config.nproc}.")
-        report = run_training(config, show_progress=show_progress, restart=restart, ranks=launched)
-        return report if launched.main else None
-    prepare(config)  # refuse bad input here, before any worker starts
-    distributed.launch(config.nproc, functools.partial(_train_rank, config.to_dict(), show_progress, restart))
-    folder = RunDir(Path(config.results_dir) / config.run_id)
-    return RunReport(folder.path, folder.read_result())
-
-
-def _train_rank(config: dict, show_progress: bool, restart: bool, ranks) -> None:
-    from ganbench.engine.distributed import shut_down
-    from ganbench.engine.run import run as run_training
-    try:
-        run_training(RunConfig.from_dict(config), show_progress=show_progress, restart=restart, ranks=ranks)
-    finally:
-        shut_down()
 
 
 def print_run_summary(report) -> None:
@@ -107,27 +77,5 @@ def print_run_summary(report) -> None:
     console.print(table)
 
 
-def values_for_this_process(values: dict) -> dict:
-    """The flags with ``--nproc`` taken from torchrun when it started this process: torchrun's own
-    parser claims ``--nproc``, so its world size is the only way the number reaches ganbench."""
-    from ganbench.engine.distributed import ranks_from_environment
-    launched = ranks_from_environment()
-    if launched.distributed:
-        if values.get("nproc") not in (None, str(launched.world_size), launched.world_size):
-            raise ConfigError(f"torchrun started {launched.world_size} processes but --nproc is {values['nproc']}.")
-        return {**values, "nproc": str(launched.world_size)}
-    return values
-
-
 def register(cli: click.Group) -> None:
     cli.add_command(run)
-
-
-def migrate_before_looking_for_runs(results_dir: str) -> None:
-    """Runs written by an older ganbench get today's ids first, so that they are found, not retrained.
-    Under torchrun only rank 0 does it, before the others look."""
-    from ganbench.engine.distributed import ranks_from_environment
-    from ganbench.results.migrate import migrate_and_tell
-    launched = ranks_from_environment()
-    if not launched.distributed or launched.main:
-        migrate_and_tell(results_dir, lambda sentence: click.echo(sentence, err=True))

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from ganbench import plugins
-from ganbench.config import Choice, RunConfig, resolve_config
+from ganbench.config import Choice, RunConfig, ensure_resolved, resolve_config
 from ganbench.controls import CONTROLS, build_control, controls_for, is_control_name
 from ganbench.data.source import DataSource
 from ganbench.data.spec import DataSpec
@@ -98,7 +98,7 @@ def held_out_draws(registry, config: RunConfig, device: torch.device,
 
 def run_control(config: RunConfig, registry=None) -> RunReport:
     """Evaluate control ``config.control`` into ``results_dir/run_id``; one that finished is returned."""
-    config = resolve_config(config, registry)
+    config = ensure_resolved(config, registry)
     setup = prepare_control(config, registry)
     return evaluate_into_run_dir(config, setup, f"control:{config.control}", config.control)
 
@@ -154,3 +154,29 @@ def controls_beside(configs: list[RunConfig], registry=None) -> list[RunConfig]:
 def prepare_data_only(config: RunConfig, registry) -> DataSource:
     dataset = registry.create("dataset", config.dataset.name, config.dataset.options)
     return load_data(dataset, config, resolve_device(config.device))
+
+
+def controls_base_config(dataset: Choice, data_root: str | None, resolution: Any, eval_samples: Any, device: str,
+                         evaluators: list[Choice] | None, results_dir: str) -> RunConfig:
+    """The resolved settings every control of ``ganbench controls`` is evaluated with (seed aside)."""
+    return resolve_config({
+        "dataset": dataset.to_dict(), "data_root": data_root, "resolution": resolution,
+        "eval_samples": eval_samples, "device": device, "results_dir": results_dir,
+        "evaluators": None if not evaluators else [choice.to_dict() for choice in evaluators]})
+
+
+def evaluate_controls(base: RunConfig, names: list[str], seeds: int | str):
+    """Evaluate each control (``names``, or every one that applies to the data) at seeds 0..seeds-1,
+    like ``base``; yields each RunReport as it is written (or found already evaluated)."""
+    from ganbench.options import coerce
+    for name in names:
+        if not is_control_name(name):
+            raise ConfigError(f"unknown control {name!r}; choose from {', '.join(CONTROLS)}, "
+                              f"or a ladder step such as pixel-noise@0.1 (ganbench calibrate runs them all).")
+    count = coerce(seeds, int, "--seeds")
+    if count < 1:
+        raise ConfigError(f"--seeds must be a positive number of seeds, got {seeds!r}.")
+    chosen = list(names) or controls_for(prepare_data_only(base, plugins.registry()))
+    for seed in range(count):
+        for name in chosen:
+            yield run_control(control_config(name, {**base.to_dict(), "seed": seed}))

@@ -26,6 +26,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from ganbench.engine.cores import threads_per_worker
+
 
 @dataclasses.dataclass(frozen=True)
 class Ranks:
@@ -129,11 +131,6 @@ def launch(world_size: int, worker: Callable[[Ranks], None]) -> None:
 def _worker_entry(rank: int, world_size: int, worker: Callable[[Ranks], None]) -> None:
     os.environ["RANK"], os.environ["WORLD_SIZE"] = str(rank), str(world_size)
     if not torch.cuda.is_available():  # CPU ranks share the cores instead of each taking all of them
-        torch.set_num_threads(max(1, cpu_cores() // world_size))
+        torch.set_num_threads(threads_per_worker(world_size))
     worker(Ranks(rank, world_size))
 
-
-def cpu_cores() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1

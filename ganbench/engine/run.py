@@ -11,7 +11,7 @@ import shutil
 import time
 from pathlib import Path
 
-from ganbench.config import RunConfig, resolve_config
+from ganbench.config import RunConfig, ensure_resolved
 from ganbench.engine.checkpoint import load_checkpoint, restore_state
 from ganbench.engine.distributed import SINGLE, Ranks, barrier
 from ganbench.engine.environment import describe_environment
@@ -44,7 +44,7 @@ def run(config: RunConfig, show_progress: bool = True, restart: bool = False, ra
     In a multi-process run every rank calls this; rank 0 owns the directory, its lock and the result.
     ``config`` is resolved first, so its run id is the one every other command gives the same settings.
     A run another process is training raises RunLocked: it is never trained twice at once."""
-    config = resolve_config(config)
+    config = ensure_resolved(config)
     setup = prepare(config, ranks=ranks)  # every user error surfaces here, before any file exists
     fingerprint_downloaded_data(config)
     run_dir = RunDir(Path(config.results_dir) / config.run_id)

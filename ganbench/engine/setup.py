@@ -10,7 +10,7 @@ from torch import nn
 
 from ganbench import plugins
 from ganbench.architecture import Architecture, BuildRequest, Discriminator, Generator, Neck
-from ganbench.config import Choice, RunConfig, refuse_impossible_stabilizer_sets
+from ganbench.config import Choice, RunConfig, ensure_resolved
 from ganbench.dataset import DataRequest, Dataset
 from ganbench.data.source import DataSource
 from ganbench.data.spec import DataSpec
@@ -62,9 +62,10 @@ class Setup:
 
 
 def prepare(config: RunConfig, registry: Registry | None = None, ranks: Ranks = SINGLE) -> Setup:
-    """Validate ``config`` and build everything; raises a GanbenchError, writes no file."""
-    config.validate()
+    """Validate ``config`` and build everything; raises a GanbenchError, writes no file. A config
+    that is not resolved yet is resolved here (checked, options typed, stabilizers in order)."""
     registry = registry or plugins.registry()
+    config = ensure_resolved(config, registry)
     architecture = registry.create("architecture", config.arch.name, config.arch.options)
     loss = registry.create("loss", config.loss.name, config.loss.options)
     stabilizers = create_stabilizers(registry, config.stabilizers)
@@ -118,10 +119,9 @@ def device_for_rank(device: torch.device, ranks: Ranks) -> torch.device:
 
 
 def create_stabilizers(registry: Registry, choices: list[Choice]) -> list[Stabilizer]:
-    """Stabilizers in the order they act: by their ``order``, then as the user listed them."""
-    refuse_impossible_stabilizer_sets([choice.name for choice in choices])
-    created = [registry.create("stabilizer", choice.name, choice.options) for choice in choices]
-    return sorted(created, key=lambda stabilizer: stabilizer.order)
+    """The stabilizers of a resolved config, which lists them checked and in the order they act
+    (config.resolve_stabilizers)."""
+    return [registry.create("stabilizer", choice.name, choice.options) for choice in choices]
 
 
 def d_pack_of(stabilizers: list[Stabilizer], local_batch: int, conditional: bool) -> int:

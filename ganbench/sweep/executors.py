@@ -26,10 +26,12 @@ import threading
 import time
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 from ganbench import plugins
 from ganbench.config import RunConfig
+from ganbench.engine.cores import threads_per_worker, usable_cores
+from ganbench.engine.interrupt import install_stop_handler, stop_on_signals
 from ganbench.errors import ConfigError, GanbenchError, RunInterrupted, cannot_write_or_read
 from ganbench.results.result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
@@ -201,7 +203,7 @@ class ProcessExecutor:
         events, slots = context.Queue(), context.Queue()
         for slot in range(workers):
             slots.put(slot)
-        threads = max(1, cpu_count() // workers)
+        threads = threads_per_worker(workers)  # its share of the free cores: never more threads than cores
         initargs = (slots, events, threads, gpus, os.getpid(), plugin_snapshot())
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker,
                                                     initargs=initargs) as pool:
@@ -223,7 +225,7 @@ class Dispatcher:
         finals: dict[str, RunUpdate] = {}
         pending = set(futures)
         try:
-            with stop_requests() as stop:
+            with stop_on_signals() as stop:
                 while pending:
                     done, pending = concurrent.futures.wait(pending, timeout=0.2,
                                                             return_when=concurrent.futures.FIRST_COMPLETED)
@@ -284,33 +286,6 @@ class Dispatcher:
         self.signal_workers(getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
-class StopRequest:
-    requested = False
-
-
-@contextlib.contextmanager
-def stop_requests() -> Iterator[StopRequest]:
-    """SIGINT and SIGTERM set a flag; a second one raises KeyboardInterrupt (stop at once)."""
-    request = StopRequest()
-    if threading.current_thread() is not threading.main_thread():
-        yield request
-        return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-    def handle(signum, frame):
-        if request.requested:
-            raise KeyboardInterrupt
-        request.requested = True
-
-    for sig in previous:
-        signal.signal(sig, handle)
-    try:
-        yield request
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
 def gpus_for(configs: Sequence[RunConfig]) -> list[str]:
     """The GPUs to pin workers to: the visible ones, unless a config names its own device."""
     if any(config.device not in ("auto", "cuda") for config in configs):
@@ -330,9 +305,7 @@ def default_workers(gpus: Sequence[str]) -> int:
 
 
 def cpu_count() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    return usable_cores()
 
 
 def plugin_snapshot() -> tuple[bool, list[tuple[str, str, str]]]:
@@ -370,8 +343,7 @@ def start_worker(slots: Any, events: Any, threads: int, gpus: list[str], parent_
     torch.set_num_threads(threads)
     load_plugins(snapshot)
     _worker.events = events
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, _stop_after_this_run)
+    install_stop_handler(_stop_after_this_run)
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     events.put(("pid", os.getpid()))
 

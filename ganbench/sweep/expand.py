@@ -1,6 +1,7 @@
 """A sweep, from command-line lists or a TOML suite, expanded into the RunConfigs of its product.
 
-Both sources give one :class:`SweepSpec`: settings fixed for every run, and the values each
+Both sources give one :class:`SweepSpec` (the flags through ganbench.commands.run_flags, the one
+grammar of ``run`` and ``sweep``): settings fixed for every run, and the values each
 swept setting takes (the seed is one of them). ``expand`` takes the product, adds the suite's
 extra combinations, and drops duplicates by run id, so the same run is never listed twice.
 
@@ -18,18 +19,15 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from ganbench import plugins
-from ganbench.config import Choice, RunConfig, raw_config_from_flags, resolve_config
+from ganbench.config import RunConfig, resolve_config
 from ganbench.errors import ConfigError
-from ganbench.options import coerce, parse_assignments
+from ganbench.options import coerce
 from ganbench.registry import Registry
 
 FIELDS = tuple(field.name for field in dataclasses.fields(RunConfig))
 COMPONENTS = {"arch": "architecture", "loss": "loss", "dataset": "dataset"}
 AXIS_ORDER = ("dataset", "arch", "loss", "stabilizers")  # outer to inner; other settings next, the seed last
 HAS_OWN_FLAG = ("arch", "loss", "dataset", "stabilizers", "evaluators", "loggers", "seed")
-# Command-line parameter -> the RunConfig field it sets (the rest share their field's name).
-PARAM_FIELDS = {"arch_opt": "arch", "loss_opt": "loss", "data_opt": "dataset", "stab_opt": "stabilizers",
-                "eval_opt": "evaluators", "log_opt": "loggers", "compile_": "compile"}
 
 
 @dataclasses.dataclass
@@ -128,116 +126,6 @@ def _axis_rank(name: str) -> tuple[int, str]:
     if name in AXIS_ORDER:
         return AXIS_ORDER.index(name), name
     return (len(AXIS_ORDER) + 1, name) if name == "seed" else (len(AXIS_ORDER), name)
-
-
-# The command line -------------------------------------------------------------------------------------
-
-def spec_from_options(values: dict[str, Any], set_pairs: Iterable[str] = (), seeds: str | None = None,
-                      given: Iterable[str] | None = None) -> SweepSpec:
-    """A sweep from ``run_options`` values whose component flags hold comma-separated lists.
-
-    ``given`` names the parameters the user typed; None takes every value, defaults included
-    (a sweep without a suite). With a suite, only what was typed overrides it."""
-    first = {**values, "arch": split_list(values["arch"], "--arch")[0],
-             "loss": split_list(values["loss"], "--loss")[0],
-             "dataset": split_list(values["dataset"], "--dataset")[0],
-             "arch_opt": (), "loss_opt": (), "data_opt": (), "stabilizers": (), "stab_opt": ()}
-    base = RunConfig.from_dict(raw_config_from_flags(first)).validate().to_dict()  # run's own sentences
-    fields = {PARAM_FIELDS.get(name, name) for name in (values if given is None else given)}
-    fixed = {name: base[name] for name in fields if name in base and name not in ("arch", "loss", "dataset",
-                                                                                   "stabilizers", "seed")}
-    axes: dict[str, list[Any]] = {}
-    for field, flag in (("arch", "--arch"), ("loss", "--loss"), ("dataset", "--dataset")):
-        if field in fields:
-            option_flag = {"arch": "--arch-opt", "loss": "--loss-opt", "dataset": "--data-opt"}[field]
-            option_param = {"arch": "arch_opt", "loss": "loss_opt", "dataset": "data_opt"}[field]
-            axes[field] = component_axis(values[field], values[option_param], flag, option_flag)
-    if "stabilizers" in fields:
-        axes["stabilizers"] = stabilizer_axis(values["stabilizers"], values["stab_opt"])
-    if seeds is not None:
-        axes["seed"] = seed_range(seeds)
-    elif "seed" in fields:
-        axes["seed"] = [base["seed"]]
-    axes.update(set_axes(set_pairs))
-    return SweepSpec(fixed, axes)
-
-
-def split_list(text: str, flag: str) -> list[str]:
-    items = [item.strip() for item in str(text).split(",")]
-    if not any(items):
-        raise ConfigError(f"{flag} needs at least one value, got {text!r}.")
-    if not all(items):  # "dcgan," is a list that lost a name, not a list of one
-        raise ConfigError(f"{flag} {text!r} has an empty item; remove the stray comma or add the missing value.")
-    return items
-
-
-def component_axis(names: str, option_pairs: Iterable[str], flag: str, option_flag: str) -> list[dict]:
-    """``dcgan,msg`` with ``base_channels=8,16`` -> four choices: each name with each option combination."""
-    lists = {key: split_list(value, f"{option_flag} {key}")
-             for key, value in parse_assignments(option_pairs, option_flag).items()}
-    return [Choice(name, options).to_dict() for name in split_list(names, flag) for options in _option_product(lists)]
-
-
-def _option_product(lists: dict[str, list[Any]]) -> list[dict[str, Any]]:
-    keys = sorted(lists)
-    return [dict(zip(keys, values)) for values in itertools.product(*(lists[key] for key in keys))]
-
-
-def stabilizer_axis(items: Iterable[str], option_pairs: Iterable[str]) -> list[list[dict]]:
-    """``none,label-smoothing`` and ``a+b`` (one set of two) -> stabilizer sets, each with its option lists."""
-    sets = [parse_stabilizer_set(text) for item in items for text in split_list(item, "--stabilizer")] or [[]]
-    options = stabilizer_option_lists(option_pairs)
-    named = {name for names in sets for name in names}
-    for name in options:
-        if name not in named:
-            raise ConfigError(f"--stab-opt names stabilizer {name!r}, which is in no stabilizer set of this sweep; "
-                              f"add it with --stabilizer {name}.")
-    axis = []
-    for names in sets:
-        per_member = [[Choice(name, chosen).to_dict() for chosen in _option_product(options.get(name, {}))]
-                      for name in names]
-        axis.extend(list(members) for members in itertools.product(*per_member))
-    return axis
-
-
-def parse_stabilizer_set(text: str) -> list[str]:
-    names = [name.strip() for name in text.split("+")]
-    if not all(names):
-        raise ConfigError(f"--stabilizer expects names joined by '+', got {text!r}.")
-    return names
-
-
-def stabilizer_option_lists(pairs: Iterable[str]) -> dict[str, dict[str, list[str]]]:
-    grouped: dict[str, dict[str, list[str]]] = {}
-    for pair in pairs:
-        target, dot, assignment = pair.partition(".")
-        if not dot or "=" not in assignment:
-            raise ConfigError(f"--stab-opt expects NAME.KEY=VALUE, got {pair!r}.")
-        for key, value in parse_assignments([assignment], "--stab-opt").items():
-            grouped.setdefault(target, {})[key] = split_list(value, f"--stab-opt {pair}")
-    return grouped
-
-
-def seed_range(text: Any) -> list[int]:
-    count = coerce(text, int, "--seeds")
-    if count < 1:
-        raise ConfigError(f"--seeds must be a positive number of seeds, got {text!r}.")
-    return list(range(count))
-
-
-def set_axes(pairs: Iterable[str]) -> dict[str, list[str]]:
-    """``--set lr_d=1e-4,2e-4``: any other RunConfig field, one or several values."""
-    axes = {}
-    for key, text in parse_assignments(pairs, "--set").items():
-        if key not in FIELDS:
-            raise ConfigError(f"--set {key}: no such run setting; valid settings: {', '.join(sorted(FIELDS))}.")
-        if key in HAS_OWN_FLAG:
-            flag = {"stabilizers": "stabilizer", "evaluators": "evaluator", "loggers": "logger"}.get(key, key)
-            raise ConfigError(f"--set {key}: use --{'seeds' if key == 'seed' else flag} for this setting.")
-        values = split_list(text, f"--set {key}")
-        _refuse_unsweepable(key, values, "--set")
-        axes[key] = values
-    return axes
 
 
 def _refuse_unsweepable(key: str, values: list[Any], where: str) -> None:
@@ -399,20 +287,3 @@ def _stabilizer_set(item: Any, where: str) -> list[dict[str, Any]]:
     if isinstance(item, list):
         return [_component(member, where) for member in item]
     return [_component(item, where)]
-
-
-# Both ------------------------------------------------------------------------------------------------
-
-def plan(suite: Path | str | None, values: dict[str, Any], set_pairs: Iterable[str] = (), seeds: str | None = None,
-         given: Iterable[str] | None = None, registry: Registry | None = None,
-         budget: str | None = None) -> list[RunConfig]:
-    """The runs of ``ganbench sweep``: the suite's (at ``budget``), with the flags the user typed
-    (``given``) over it, or, without a suite, the flags' own lists."""
-    if budget is not None and suite is None:
-        raise ConfigError("--budget names a [budgets.NAME] table of a suite file; give the suite.")
-    flags = spec_from_options(values, set_pairs, seeds, given if suite is not None else None)
-    spec = spec_from_suite(suite, budget).override(flags) if suite is not None else flags
-    configs = expand(spec, registry)
-    if not configs:
-        raise ConfigError("the sweep has no runs.")
-    return configs

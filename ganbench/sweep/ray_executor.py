@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ganbench.config import RunConfig
+from ganbench.engine.interrupt import stop_on_signals
 from ganbench.errors import ConfigError
 from ganbench.sweep.executors import (FAILED, INTERRUPTED, RUNNING, OnUpdate, RunUpdate, SweepInterrupted,
-                                      cpu_count, load_plugins, plugin_snapshot, run_path, stop_requests, train_one)
+                                      cpu_count, load_plugins, plugin_snapshot, run_path, train_one)
 
 RETRIES = 2  # per task, for workers that die; a run's own failure is a result and is not retried
 LOCAL_OBJECT_STORE_BYTES = 128 * 1024 ** 2  # runs exchange configs and results only, never tensors
@@ -112,7 +113,7 @@ class RayExecutor:
             on_update(RunUpdate(config.run_id, RUNNING, run_path(config)))
         finals: dict[str, RunUpdate] = {}
         pending = list(submitted)
-        with stop_requests() as stop:
+        with stop_on_signals() as stop:
             while pending:
                 done, pending = ray.wait(pending, num_returns=1, timeout=0.5)
                 for ref in done:
