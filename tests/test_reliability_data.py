@@ -259,10 +259,8 @@ class StopAfter:
 
 
 @pytest.fixture(scope="module")
-def uninterrupted_log(tmp_path_factory) -> str:
-    from conftest import load_repository_plugins
+def uninterrupted_log(tmp_path_factory, repository_plugins) -> str:
     from ganbench.engine.run import run
-    load_repository_plugins()  # a module fixture runs before the per-test one that does this
     return (run(ring_config(tmp_path_factory.mktemp("reference")), show_progress=False).path
             / "metrics.jsonl").read_text()
 

@@ -34,7 +34,8 @@ def calibrate(results_dir: str | None, dataset: str, data_opt: tuple[str, ...], 
     """Evaluate every ladder step into RESULTS_DIR/calibration (default: runs) and print, per metric, what it sees."""
     from rich.console import Console
 
-    from ganbench.config import Choice, parse_named_options, resolve_config
+    from ganbench.commands.run_flags import parse_named_options
+    from ganbench.config import Choice, resolve_config
     from ganbench.engine.ladder_run import CALIBRATION_FOLDER, calibrate as run_calibration, validate_defect_names
     from ganbench.errors import ConfigError
     from ganbench.options import coerce, parse_assignments

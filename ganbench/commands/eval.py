@@ -59,7 +59,8 @@ def evaluate_external(samples: str, dataset: str | None, data_opt, data_root, re
     """``ganbench eval --samples``: a run directory for the samples, beside the trained runs."""
     import os
 
-    from ganbench.config import Choice, parse_named_options, resolve_config
+    from ganbench.commands.run_flags import parse_named_options
+    from ganbench.config import Choice, resolve_config
     from ganbench.engine.external_run import evaluate_samples
     from ganbench.errors import ConfigError
     from ganbench.options import parse_assignments

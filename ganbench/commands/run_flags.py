@@ -102,6 +102,20 @@ NAMED_OPTION_EXAMPLES = {"stabilizer": "label-smoothing.real=0.8", "logger": "ml
 ONE_POINT = "run takes one configuration; use sweep for {flag}{text}."
 
 
+FLAG_KINDS = {"--arch": "architecture", "--loss": "loss", "--dataset": "dataset", "--stabilizer": "stabilizer",
+              "--evaluator": "evaluator", "--logger": "logger"}
+
+
+def refuse_empty_component_name(flag: str) -> None:
+    """``--stabilizer ''`` (an empty shell variable) names nothing: said with the names there are,
+    never read as the baseline (resolution says the same of an empty name in a suite)."""
+    kind = FLAG_KINDS.get(flag)
+    if kind is not None:
+        from ganbench import plugins
+        from ganbench.config import refuse_empty_name
+        refuse_empty_name(plugins.registry(), kind, "")
+
+
 class FlagReader:
     """Reads flag values by the grammar above. ``one_point`` (``ganbench run``) refuses alternatives."""
 
@@ -112,6 +126,7 @@ class FlagReader:
     def alternatives(self, text: Any, flag: str) -> list[str]:
         items = [item.strip() for item in str(text).split(",")]
         if not any(items):
+            refuse_empty_component_name(flag)
             raise _config_error(f"{flag} needs at least one value, got {text!r}.")
         if not all(items):  # "dcgan," is a list that lost a name, not a list of one
             raise _config_error(f"{flag} {text!r} has an empty item; remove the stray comma or add the missing value.")
@@ -139,7 +154,7 @@ class FlagReader:
     def stabilizer_axis(self, items: Iterable[str], option_pairs: Iterable[str]) -> list[list[dict]]:
         """Each flag's alternatives (``a,b+c``), the flags composed: every set of the product of the flags."""
         per_flag = [[parse_stabilizer_set(text) for text in self.alternatives(item, "--stabilizer")]
-                    for item in items if item]
+                    for item in items]
         sets = [sum(combination, []) for combination in itertools.product(*per_flag)] if per_flag else [[]]
         options = self.named_option_lists(option_pairs, "--stab-opt", "stabilizer")
         named = {name for names in sets for name in names}
@@ -176,7 +191,10 @@ class FlagReader:
     def components(self, names: Iterable[str], pairs: Iterable[str], flag: str, kind: str) -> list[dict]:
         """``--evaluator`` and ``--logger``: each flag adds one; what they set does not change training,
         so it takes no alternatives."""
-        listed = [name for name in names if name]
+        listed = list(names)
+        for name in listed:
+            if not name.strip():
+                refuse_empty_component_name(f"--{kind}")
         if any("," in name for name in listed):
             text = next(name for name in listed if "," in name)
             raise _config_error(f"--{kind} {text}: this setting does not change what is trained, so it cannot be "
