@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganbench.cli import main
 from ganbench.config import Choice, RunConfig, resolve_config
 
 # The smallest image run there is: the MLP on 8 px images, 4 steps, no evaluator.
@@ -19,14 +18,6 @@ IMAGE_RUN = ["run", "--arch", "mlp", "--dataset", "imagefolder", "--data-opt", "
              "--evaluator", "stability"]
 
 
-def invoke(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as error:
-        code = error.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def image_folder(path: Path, shade: int = 0) -> Path:
@@ -49,10 +40,10 @@ def image_config(root: Path) -> RunConfig:
 
 # 1. The data is part of a run's identity ----------------------------------------------------------------
 
-def test_two_image_folders_are_two_runs(tmp_path, capsys):
+def test_two_image_folders_are_two_runs(tmp_path, cli):
     results = tmp_path / "runs"
     for folder in (image_folder(tmp_path / "a"), image_folder(tmp_path / "b", shade=7)):
-        code, out, err = invoke(capsys, *IMAGE_RUN, "--data-root", str(folder), "--results-dir", str(results))
+        code, out, err = cli(*IMAGE_RUN, "--data-root", str(folder), "--results-dir", str(results))
         assert code == 0, err
         assert "already finished" not in out + err
     ids = run_ids(results)
@@ -111,10 +102,10 @@ def test_embedded_data_keep_their_ids_and_have_no_fingerprint():
     assert config.run_id == "mlp-bce-ring8-none-s0-fdb65fdc55"  # the id this configuration always had
 
 
-def test_a_run_from_before_data_fingerprints_is_not_reused_and_says_why(tmp_path, capsys, caplog):
+def test_a_run_from_before_data_fingerprints_is_not_reused_and_says_why(tmp_path, cli, caplog):
     folder = image_folder(tmp_path / "images")
     results = tmp_path / "runs"
-    assert invoke(capsys, *IMAGE_RUN, "--data-root", str(folder), "--results-dir", str(results))[0] == 0
+    assert cli(*IMAGE_RUN, "--data-root", str(folder), "--results-dir", str(results)).code == 0
     (new_id,) = run_ids(results)
     # The same run as an older ganbench wrote it: no fingerprint, so the id without one.
     config = json.loads((results / new_id / "config.json").read_text())
@@ -123,7 +114,7 @@ def test_a_run_from_before_data_fingerprints_is_not_reused_and_says_why(tmp_path
     shutil.move(results / new_id, results / old.run_id)
     (results / old.run_id / "config.json").write_text(json.dumps({**config, "schema_version": 2,
                                                                    "run_id": old.run_id}))
-    code, out, err = invoke(capsys, *IMAGE_RUN, "--data-root", str(folder), "--results-dir", str(results))
+    code, out, err = cli(*IMAGE_RUN, "--data-root", str(folder), "--results-dir", str(results))
     assert code == 0 and "already finished" not in out
     assert sorted(run_ids(results)) == sorted([old.run_id, new_id])
     assert any("cannot tell which files it read" in record.getMessage() for record in caplog.records)
@@ -140,17 +131,17 @@ def one_sentence(code: int, err: str) -> bool:
     return code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-def test_a_text_file_given_to_init_from_is_one_sentence(tmp_path, capsys, monkeypatch):
+def test_a_text_file_given_to_init_from_is_one_sentence(tmp_path, cli, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("notackpt.txt").write_text("just text\n")
-    code, _, err = invoke(capsys, *RING_RUN, "--init-from", "notackpt.txt", "--results-dir", "runs")
+    code, _, err = cli(*RING_RUN, "--init-from", "notackpt.txt", "--results-dir", "runs")
     assert one_sentence(code, err) and "'notackpt.txt' is not a ganbench checkpoint" in err
 
 
 @pytest.fixture
-def run_with_text_checkpoint(tmp_path, capsys) -> Path:
+def run_with_text_checkpoint(tmp_path, cli) -> Path:
     """A finished ring8 run whose checkpoints/last.pt was replaced by a line of text."""
-    code, _, err = invoke(capsys, *RING_RUN, "--results-dir", str(tmp_path / "runs"))
+    code, _, err = cli(*RING_RUN, "--results-dir", str(tmp_path / "runs"))
     assert code == 0, err
     (folder,) = (tmp_path / "runs").glob("mlp-*")
     (folder / "checkpoints" / "last.pt").write_text("just text\n")
@@ -158,7 +149,7 @@ def run_with_text_checkpoint(tmp_path, capsys) -> Path:
 
 
 @pytest.mark.parametrize("command", ["eval", "sample", "resume", "init-from"])
-def test_a_text_file_as_a_runs_checkpoint_is_one_sentence(run_with_text_checkpoint, tmp_path, capsys, command):
+def test_a_text_file_as_a_runs_checkpoint_is_one_sentence(run_with_text_checkpoint, tmp_path, cli, command):
     folder = run_with_text_checkpoint
     if command == "resume":
         (folder / "result.json").unlink()  # as if killed before the end
@@ -167,29 +158,29 @@ def test_a_text_file_as_a_runs_checkpoint_is_one_sentence(run_with_text_checkpoi
         arguments = [*RING_RUN, "--init-from", str(folder), "--results-dir", str(tmp_path / "other")]
     else:
         arguments = [command, str(folder)]
-    code, _, err = invoke(capsys, *arguments)
+    code, _, err = cli(*arguments)
     assert one_sentence(code, err) and "last.pt' is not a ganbench checkpoint" in err
 
 
 # 7. Messages that say only what is so -------------------------------------------------------------------
 
-def test_a_full_disk_before_the_first_checkpoint_does_not_claim_one_is_intact(tmp_path, capsys, monkeypatch):
+def test_a_full_disk_before_the_first_checkpoint_does_not_claim_one_is_intact(tmp_path, cli, monkeypatch):
     from ganbench.engine import checkpoint
     original = torch.save
     monkeypatch.setattr(checkpoint.torch, "save", lambda state, path: original(state, "/dev/full"))
-    code, _, err = invoke(capsys, *RING_RUN, "--results-dir", str(tmp_path / "runs"))
+    code, _, err = cli(*RING_RUN, "--results-dir", str(tmp_path / "runs"))
     assert one_sentence(code, err) and "full disk" in err
     assert "intact" not in err and "had no checkpoint yet" in err
 
 
-def test_a_raw_pickle_is_refused_in_whole_words_without_torchs_warning(tmp_path, capsys):
+def test_a_raw_pickle_is_refused_in_whole_words_without_torchs_warning(tmp_path, cli):
     import pickle
     raw = tmp_path / "raw.pt"
     raw.write_bytes(pickle.dumps({"generator": Path("/")}, protocol=4))  # needs a global: refused
     import warnings
     with warnings.catch_warnings(record=True) as caught:  # what the terminal would show before the sentence
         warnings.simplefilter("always")
-        code, _, err = invoke(capsys, *RING_RUN, "--init-from", str(raw), "--results-dir", str(tmp_path / "runs"))
+        code, _, err = cli(*RING_RUN, "--init-from", str(raw), "--results-dir", str(tmp_path / "runs"))
     assert one_sentence(code, err) and not [w for w in caught if "pickle protocol" in str(w.message)]
     assert "needs arbitrary unpickling" in err and err.rstrip().endswith("ganbench refuses it.")
 
@@ -207,7 +198,7 @@ def test_unsafe_weights_for_fid_are_refused_in_whole_words(tmp_path):
     assert "could run code" in message and "Re-running" not in message and message.endswith(").")
 
 
-def test_the_interrupt_sentence_is_the_only_line(tmp_path, capsys, monkeypatch):
+def test_the_interrupt_sentence_is_the_only_line(tmp_path, cli, monkeypatch):
     from ganbench.cli import INTERRUPTED
     from ganbench.engine import run as run_module
 
@@ -215,21 +206,21 @@ def test_the_interrupt_sentence_is_the_only_line(tmp_path, capsys, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(run_module, "evaluate", ctrl_c)
-    code, _, err = invoke(capsys, *RING_RUN, "--results-dir", str(tmp_path / "runs"))
+    code, _, err = cli(*RING_RUN, "--results-dir", str(tmp_path / "runs"))
     assert code == 130 and err == INTERRUPTED + "\n"
 
 
 # 3. ganbench report says which runs it left out, as compare does -----------------------------------------
 
 @pytest.mark.parametrize("damaged, size", [("result.json", 300), ("config.json", 100)])
-def test_report_warns_for_each_run_it_cannot_show_as_compare_does(tmp_path, capsys, damaged, size):
+def test_report_warns_for_each_run_it_cannot_show_as_compare_does(tmp_path, cli, damaged, size):
     from test_report import write_logged_run
     results = tmp_path / "runs"
     folders = [write_logged_run(results, arch, seed, 2.0 + seed) for arch in ("mlp", "dcgan") for seed in range(3)]
     broken = folders[4] / damaged
     broken.write_text(broken.read_text()[:size])
-    compare_code, _, compare_err = invoke(capsys, "compare", str(results))
-    code, out, err = invoke(capsys, "report", str(results), "--out", str(tmp_path / "site"))
+    compare_code, _, compare_err = cli("compare", str(results))
+    code, out, err = cli("report", str(results), "--out", str(tmp_path / "site"))
     assert code == compare_code == 0  # compare shows the readable runs and warns; so does report
     assert f"Warning: skipped {folders[4].name}" in compare_err
     assert err.strip().splitlines() == [line for line in compare_err.strip().splitlines() if "Warning" in line]
@@ -296,14 +287,14 @@ def test_a_resumed_run_logs_every_row_once_however_the_last_line_was_cut(tmp_pat
 
 @pytest.mark.parametrize("flag", ["--stabilizer", "--arch", "--loss", "--dataset", "--evaluator", "--logger"])
 @pytest.mark.parametrize("name", ["", " "], ids=["empty", "blank"])
-def test_an_empty_component_name_is_one_sentence(tmp_path, capsys, flag, name):
+def test_an_empty_component_name_is_one_sentence(tmp_path, cli, flag, name):
     arguments = [*RING_RUN, "--results-dir", str(tmp_path / "runs")]
     if flag in arguments:
         at = arguments.index(flag)
         arguments[at + 1] = name
     else:
         arguments += [flag, name]
-    code, _, err = invoke(capsys, *arguments)
+    code, _, err = cli(*arguments)
     kind = {"--arch": "architecture"}.get(flag, flag[2:])
     assert one_sentence(code, err) and f"an empty {kind} name names no {kind}" in err
     assert not (tmp_path / "runs").exists()
@@ -327,11 +318,11 @@ def broken_plugin(monkeypatch) -> str:
 
 
 @pytest.mark.parametrize("command", ["run", "sweep", "list"])
-def test_run_sweep_and_list_name_a_broken_plugin_once(broken_plugin, tmp_path, capsys, command):
+def test_run_sweep_and_list_name_a_broken_plugin_once(broken_plugin, tmp_path, cli, command):
     arguments = {"run": [*RING_RUN, "--results-dir", str(tmp_path / "runs")],
                  "sweep": ["sweep", *RING_RUN[1:-2], "--results-dir", str(tmp_path / "runs"), "--dry-run"],
                  "list": ["list", "losses"]}[command]
-    code, _, err = invoke(capsys, *arguments)
+    code, _, err = cli(*arguments)
     assert code == 0, err
     notices = [line for line in err.splitlines() if "exploding" in line]
     assert notices == ["Warning: plugin 'exploding' did not load and is skipped; `ganbench plugins` shows why."]
@@ -357,14 +348,14 @@ def test_result_json_records_training_evaluation_and_total_time(tmp_path, monkey
     assert result["total_time_s"] >= result["wall_time_s"] + 0.3  # the old name still reads: evaluation excluded
 
 
-def test_eval_and_sample_refuse_a_run_whose_files_changed_since_it_trained(tmp_path, capsys):
+def test_eval_and_sample_refuse_a_run_whose_files_changed_since_it_trained(tmp_path, cli):
     from PIL import Image
     folder = image_folder(tmp_path / "images")
     results = tmp_path / "runs"
-    assert invoke(capsys, *IMAGE_RUN, "--data-root", str(folder), "--results-dir", str(results))[0] == 0
+    assert cli(*IMAGE_RUN, "--data-root", str(folder), "--results-dir", str(results)).code == 0
     (run_id,) = run_ids(results)
-    assert invoke(capsys, "sample", str(results / run_id), "--grid", "2x2")[0] == 0  # unchanged data: fine
+    assert cli("sample", str(results / run_id), "--grid", "2x2").code == 0  # unchanged data: fine
     Image.new("L", (8, 8), color=255).save(folder / "3.png")
     for command in (["eval", str(results / run_id)], ["sample", str(results / run_id), "--grid", "2x2"]):
-        code, _, err = invoke(capsys, *command)
+        code, _, err = cli(*command)
         assert one_sentence(code, err) and f"is not what run {run_id} trained on" in err

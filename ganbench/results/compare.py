@@ -76,6 +76,11 @@ class GroupSummary:
         return len(self.runs)
 
     @property
+    def external(self) -> bool:
+        """Samples made elsewhere (``ganbench eval --samples``): their budget is not ganbench's to count."""
+        return self.label.get("arch", "").startswith("external")
+
+    @property
     def diverged(self) -> int:
         return sum(run.status == "diverged" for run in self.runs)
 
@@ -178,11 +183,12 @@ class Comparison:
                        f"(Welch-Satterthwaite degrees of freedom), then the adjusted p.")
 
     def budget_note(self) -> str:
-        trained = [group for group in self.groups if group.control is None]  # controls train nothing
+        # controls train nothing, and samples scored with ``eval --samples`` were trained elsewhere
+        trained = [group for group in self.groups if group.control is None and not group.external]
         steps = sorted({step for group in trained for step in group.budget_steps})
         images = sorted({count for group in trained for count in group.images_seen})
         if not steps:
-            return "Controls only: nothing was trained."
+            return "Nothing was trained here: controls and samples made elsewhere only."
         if len(steps) == 1 and len(images) == 1:
             return f"Equal budget for every run: {steps[0]} steps, {images[0]} images seen."
         return (f"Budgets differ: steps {', '.join(map(str, steps))}; images seen "
