@@ -141,7 +141,9 @@ class FlagReader:
         for pair in pairs:
             for assignment in split_assignments(pair):
                 for key, value in parse_assignments([assignment], flag).items():
-                    lists[key] = self.alternatives(value, f"{flag} {target}{key}=")
+                    # a key with a control character is quoted: the sentence stays on one line
+                    shown = f"{target}{key}" if f"{target}{key}".isprintable() else repr(f"{target}{key}")
+                    lists[key] = self.alternatives(value, f"{flag} {shown}=")
         return lists
 
     def component_axis(self, values: dict[str, Any], field: str) -> list[dict]:
