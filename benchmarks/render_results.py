@@ -11,6 +11,15 @@ Every table on a page under results/ sits between two comments that name the com
 runs each command with ``--format markdown`` and puts its output between the comments, so a page
 always shows what its runs say now, with the controls and corrections compare adds. Pages whose
 runs are missing are left as they are, with a warning naming the results folder.
+
+A page's tables of one study's runs follow the study's ``[study]`` table in its suite
+(benchmarks/suites/*.toml whose ``results_dir`` they read; docs/sweeps.md): with ``family = "page"``
+their tests are Holm-adjusted as one family (ganbench.results.family), and ``asks_about`` flags the
+columns that the stored calibration finds blind to what the study asks (ganbench.results.blind_spots).
+Those tables are computed here with compare's library, the others by the command itself.
+
+``--only TEXT`` re-renders only the blocks whose command contains TEXT (one data set's calibration,
+say) and leaves the page's other tables as they are.
 """
 
 from __future__ import annotations
@@ -19,9 +28,11 @@ import re
 import shlex
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+SUITES = REPO / "benchmarks" / "suites"
 BLOCK = re.compile(r"(<!-- ganbench compare (?P<args>.*?) -->\n)(?P<table>.*?)(<!-- end compare -->)", re.S)
 # A calibration table (results/metric-calibration.md): ganbench calibrate reads its ladder runs again (the
 # runs that exist are not evaluated again) and prints the table the same way.
@@ -42,14 +53,22 @@ def render_table(args: list[str], name: str = "compare") -> str:
     return done.stdout.rstrip() + "\n"
 
 
-def render_page(path: Path) -> bool:
-    """Re-render every block of ``path``; False (and the page untouched) when a block's runs are missing."""
+def render_page(path: Path, only: str | None = None) -> bool:
+    """Re-render every block of ``path`` (or those whose command contains ``only``); False (and the page
+    untouched) when a block's runs are missing."""
     text = path.read_text(encoding="utf-8")
+
+    def wanted(match: re.Match) -> bool:
+        return only is None or only in match.group("args")
+
     try:
-        rendered = BLOCK.sub(lambda match: match.group(1) + render_table(shlex.split(match.group("args")))
-                             + match.group(4), text)
+        studies = study_tables([match.group("args") for match in BLOCK.finditer(text) if wanted(match)])
+        rendered = BLOCK.sub(lambda match: match.group(1) + (
+            studies.get(match.group("args")) or render_table(shlex.split(match.group("args")))
+        ) + match.group(4) if wanted(match) else match.group(0), text)
         rendered = CALIBRATE_BLOCK.sub(lambda match: match.group(1) + render_table(
-            shlex.split(match.group("args")), "calibrate") + match.group(4), rendered)
+            shlex.split(match.group("args")), "calibrate") + match.group(4) if wanted(match) else match.group(0),
+            rendered)
     except RuntimeError as error:
         print(f"{path.name}: left as it was ({error})", file=sys.stderr)
         return False
@@ -57,13 +76,86 @@ def render_page(path: Path) -> bool:
     return True
 
 
-def main(paths: list[str]) -> None:
-    pages = [Path(path) for path in paths] or sorted((REPO / "results").glob("*.md"))
+# Studies: the tables of one suite's runs, adjusted as one family -----------------------------------------
+
+def compare_params(args: list[str]) -> dict:
+    """The parameters compare would read from ``args`` (a bad flag raises, as the command would)."""
+    import click
+    from ganbench.cli import cli
+    command = cli.get_command(click.Context(cli), "compare")
+    return command.make_context("compare", [*args, "--format", "markdown"]).params
+
+
+def results_dir_of(args: list[str]) -> Path:
+    return (REPO / (compare_params(args)["results_dir"] or "runs")).resolve()
+
+
+def suite_of(results_dir: Path) -> Path | None:
+    """The suite under benchmarks/suites whose runs live in ``results_dir``."""
+    for suite in sorted(SUITES.glob("*.toml")):
+        with suite.open("rb") as handle:
+            folder = tomllib.load(handle).get("sweep", {}).get("results_dir")
+        if folder and (REPO / folder).resolve() == results_dir:
+            return suite
+    return None
+
+
+def study_tables(blocks: list[str]) -> dict[str, str]:
+    """Block arguments (as written on the page) -> table, for every block whose suite declares a [study];
+    the rest are left to ``render_table``."""
+    from ganbench.sweep.expand import Study, study_of_suite
+    by_folder: dict[Path, list[str]] = {}
+    for args in blocks:
+        by_folder.setdefault(results_dir_of(shlex.split(args)), []).append(args)
+    tables = {}
+    for folder, members in by_folder.items():
+        suite = suite_of(folder)
+        study = study_of_suite(suite) if suite else Study()
+        if study == Study():
+            continue
+        for args, table in zip(members, render_study([shlex.split(args) for args in members], folder, suite, study)):
+            tables[args] = table
+    return tables
+
+
+def render_study(blocks: list[list[str]], folder: Path, suite: Path, study) -> list[str]:
+    """The tables of one study's blocks, adjusted over its family and flagged for its question."""
+    from ganbench.errors import GanbenchError
+    from ganbench.results.blind_spots import question_flags
+    from ganbench.results.compare import compare_results
+    from ganbench.results.family import adjust_over_family
+    from ganbench.results.render import render
+
+    comparisons = []
+    for args in blocks:
+        params = compare_params(args)
+        try:
+            comparison, _ = compare_results(folder, params["metrics"], params["where"], params["sort"],
+                                            params["baseline"], params["correction"])
+        except GanbenchError as error:
+            raise RuntimeError(str(error)) from error
+        comparisons.append(comparison)
+    if study.family == "page" and len(comparisons) > 1:
+        shown = suite.relative_to(REPO) if suite.is_relative_to(REPO) else suite.name
+        adjust_over_family(comparisons, f"the {suite.stem} study ({shown})")
+    for comparison in comparisons:
+        comparison.calibration_notes += question_flags(
+            list(study.asks_about), [group.label["dataset"] for group in comparison.groups], comparison.metrics,
+            folder)
+    return [render(comparison, "markdown").rstrip() + "\n" for comparison in comparisons]
+
+
+def main(arguments: list[str]) -> None:
+    only = None
+    if "--only" in arguments:
+        at = arguments.index("--only")
+        only, arguments = arguments[at + 1], arguments[:at] + arguments[at + 2:]
+    pages = [Path(path) for path in arguments] or sorted((REPO / "results").glob("*.md"))
     for page in pages:
         text = page.read_text(encoding="utf-8")
         tables = len(compare_blocks(text)) + len(CALIBRATE_BLOCK.findall(text))
-        if tables and render_page(page):
-            print(f"{page.name}: {tables} tables rendered")
+        if tables and render_page(page, only):
+            print(f"{page.name}: {tables} tables rendered" + (f" (only those naming {only!r})" if only else ""))
 
 
 if __name__ == "__main__":

@@ -41,3 +41,60 @@ def test_the_calibration_page_names_commands_calibrate_accepts():
     for opening, _, _, _ in blocks:
         args = shlex.split(opening.removeprefix("<!-- ganbench calibrate ").removesuffix(" -->\n"))
         calibrate.make_context("calibrate", [*args, "--format", "markdown"])  # raises on a bad flag
+
+
+def study_pages(tmp_path, monkeypatch, study: str):
+    """A results folder of two configurations on ring8, the suite that made them and a page of two tables."""
+    import benchmarks.render_results as render_results
+    from test_compare import write_run  # tests/ is on sys.path (rootdir-relative imports)
+    runs = tmp_path / "runs"
+    for seed, (fid, modes) in enumerate([(1.0, 4.0), (2.0, 5.0), (3.0, 6.0)]):
+        write_run(runs, "mlp", seed, {"fid": fid, "modes": modes})
+    for seed, (fid, modes) in enumerate([(1.5, 5.5), (2.9, 6.1), (2.2, 7.4)]):
+        write_run(runs, "wide", seed, {"fid": fid, "modes": modes})
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    (suites / "toy.toml").write_text(f'{study}\n[sweep]\nresults_dir = "{runs}"\narch = "mlp"\n')
+    monkeypatch.setattr(render_results, "SUITES", suites)
+    page = tmp_path / "page.md"
+    page.write_text("".join(f"<!-- ganbench compare {runs} --metric {metric} --baseline arch=mlp -->\nold\n"
+                            f"<!-- end compare -->\n" for metric in ("fid", "modes")))
+    return render_results, page, runs
+
+
+def p_values_on(page_text: str) -> list[str]:
+    import re
+    return re.findall(r"p=([0-9.e-]+)", page_text)
+
+
+def test_a_study_that_declares_one_family_adjusts_both_tables_of_its_page_together(tmp_path, monkeypatch):
+    from scipy import stats
+    render_results, page, runs = study_pages(tmp_path, monkeypatch, '[study]\nfamily = "page"')
+    assert render_results.render_page(page)
+    text = page.read_text()
+    # Each table holds one test; over the page they are a family of 2: Holm doubles the smaller p-value.
+    raw = sorted(stats.ttest_ind(wide, mlp, equal_var=False).pvalue
+                 for wide, mlp in (([1.5, 2.9, 2.2], [1.0, 2.0, 3.0]), ([5.5, 6.1, 7.4], [4.0, 5.0, 6.0])))
+    expected = [2 * raw[0], max(2 * raw[0], raw[1])]  # the table alone would show raw[0]
+    assert sorted(p_values_on(text), key=float) == [f"{p:.2g}" for p in expected]
+    assert text.count("over the family of 2 tests of the toy study (toy.toml), across its 2 tables") == 2
+
+
+def test_without_a_study_each_table_is_its_own_family(tmp_path, monkeypatch):
+    render_results, page, runs = study_pages(tmp_path, monkeypatch, "")
+    assert render_results.render_page(page)
+    assert page.read_text().count("over the family of 1 tests: 1 row × 1 metric") == 2
+
+
+def test_a_column_blind_to_what_the_study_asks_about_is_flagged(tmp_path, monkeypatch):
+    import json
+    render_results, page, runs = study_pages(tmp_path, monkeypatch, '[study]\nasks_about = ["modes-dropped"]')
+    (runs / "calibration").mkdir()
+    (runs / "calibration" / "ring8.json").write_text(json.dumps({
+        "dataset": "ring8", "seeds": 3, "resolution": 32,
+        "metrics": {"fid": {"blind_to": ["modes-dropped"], "rewards": []}, "modes": {"blind_to": [], "rewards": []}}}))
+    assert render_results.render_page(page)
+    fid_table, modes_table = page.read_text().split("<!-- end compare -->")[:2]
+    assert ("⚠ This study asks about modes-dropped; on ring8 the calibration (ganbench calibrate, 3 seeds, 32 px) "
+            "finds these columns blind to it: fid (modes-dropped).") in fid_table
+    assert "⚠" not in modes_table

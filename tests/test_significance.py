@@ -47,3 +47,44 @@ def test_one_constant_group_is_still_tested():
     result = welch_test([8.0, 8.0, 8.0], [4.0, 5.0, 6.0])
     # t = 3 / sqrt(1/3), df = 2 (all variance from the second group).
     assert result.p_value == pytest.approx(2 * stats.t.sf(3 / math.sqrt(1 / 3), 2))
+
+
+def family_table(p_values: list[float]):
+    """A compare table of one row tested against a baseline on one metric per p-value."""
+    from ganbench.results.compare import Comparison, GroupSummary, MetricSummary
+    names = [f"m{index}" for index in range(len(p_values))]
+    label = {"arch": "mlp", "loss": "bce", "dataset": "ring8", "stabilizers": "none"}
+    row = GroupSummary("row", label, "", [], {name: MetricSummary(name, "lower", [1.0, 2.0], p_value=p)
+                                          for name, p in zip(names, p_values)})
+    baseline = GroupSummary("base", {**label, "arch": "dcgan"}, "", [], {name: MetricSummary(name, "lower", [1.0, 2.0]) for name in names},
+                            baseline=True)
+    return Comparison([row, baseline], names, dict.fromkeys(names, "lower"), names[0], baseline,
+                      tests=len(p_values))
+
+
+def adjusted(table) -> list[float]:
+    return [table.groups[0].metrics[name].p_adjusted for name in table.metrics]
+
+
+def test_two_tables_of_one_study_are_adjusted_as_one_family_of_four():
+    from ganbench.results.family import adjust_over_family
+    quality, stability = family_table([0.01, 0.04]), family_table([0.03, 0.005])
+    family = adjust_over_family([quality, stability], "the toy study")
+    # Alone each table stars both of its tests (0.01*2, 0.04; 0.005*2, 0.03). Over the family of 4, by hand:
+    # 0.005*4 = 0.02, 0.01*3 = 0.03, 0.03*2 = 0.06, 0.04*1 = 0.04 -> 0.06 (never below the one before).
+    assert (family.tests, family.tables) == (4, 2)
+    assert adjusted(quality) == pytest.approx([0.03, 0.06])
+    assert adjusted(stability) == pytest.approx([0.06, 0.02])
+    assert [quality.groups[0].metrics[name].significant for name in quality.metrics] == [True, False]
+    assert [stability.groups[0].metrics[name].significant for name in stability.metrics] == [False, True]
+    note = quality.significance_note()
+    assert "over the family of 4 tests of the toy study, across its 2 tables" in note
+    assert "this table's 2: 1 row × 2 metrics" in note
+
+
+def test_tables_with_different_corrections_are_not_one_family():
+    from ganbench.results.family import adjust_over_family
+    holm, bh = family_table([0.01]), family_table([0.02])
+    bh.correction = "bh"
+    with pytest.raises(ValueError, match="different corrections"):
+        adjust_over_family([holm, bh], "a study")

@@ -63,3 +63,36 @@ def ladder_rows_note(controls: list[str | None]) -> list[str]:
         return []
     return ["Rows marked control:DEFECT@LEVEL are ladder steps (ganbench calibrate): real samples no generator "
             "trained on with one defect of that size; clean@0 is their undamaged foot (docs/metrics.md)."]
+
+
+def question_flags(asks_about: list[str], datasets: list[str], metrics: list[str],
+                   results_dir: Path | str) -> list[str]:
+    """One warning per calibrated data set whose shown metrics are blind to what the study asks about.
+
+    A study names the defects its question is about (``[study] asks_about`` in its suite, ladder names):
+    a column blind to one of them, or rewarding it, cannot answer that question on this data, whatever
+    its stars say."""
+    calibrations = stored_calibrations(results_dir)
+    flags = []
+    for dataset in dict.fromkeys(datasets):
+        document = calibrations.get(dataset)
+        if document is None:
+            continue
+        misread = []
+        for metric in metrics:
+            reading = document["metrics"].get(metric, {})
+            missed = [defect for defect in asks_about
+                      if defect in reading.get("blind_to", []) or defect in reading.get("rewards", [])]
+            if missed:
+                misread.append(f"{metric} ({', '.join(missed)})")
+        if misread:
+            flags.append(f"⚠ This study asks about {', '.join(asks_about)}; on {dataset} the calibration "
+                         f"({calibration_source(document)}) finds these columns blind to it: {'; '.join(misread)}. "
+                         f"They are no evidence on that question; read it off the others.")
+    return flags
+
+
+def calibration_source(document: dict[str, Any]) -> str:
+    """Where a stored calibration came from, for a footnote: its seeds and resolution."""
+    resolution = document.get("resolution")
+    return f"ganbench calibrate, {document.get('seeds')} seeds" + (f", {resolution} px" if resolution else "")

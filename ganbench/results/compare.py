@@ -25,6 +25,7 @@ from ganbench.results.index import IndexedRun, RebuildReport, default_index_path
 from ganbench.results.headline import default_sort_metric
 from ganbench.results.learned import detectable_effect_note, learned_note, mark_learned
 from ganbench.results.run_dir import RunDir
+from ganbench.results.family import StudyFamily
 from ganbench.results.significance import CORRECTION_NAMES, CORRECTIONS, Difference, adjust, welch_test
 
 CONFIDENCE = 0.95
@@ -127,6 +128,7 @@ class Comparison:
     sort_is_headline: bool = False  # ranked by an evaluator's declared headline metric
     sort_is_default: bool = False  # the user named no --sort
     calibration_notes: list[str] = dataclasses.field(default_factory=list)  # blind spots (results.blind_spots)
+    family: StudyFamily | None = None  # set when a study adjusted several tables together (results.family)
 
     @property
     def has_settings(self) -> bool:
@@ -175,12 +177,19 @@ class Comparison:
         rows = sum(group is not self.baseline and group.control is None for group in self.groups)
         ranked = sum(bool(self.directions.get(name)) for name in self.metrics)
         text = (f"* p < {self.alpha} against the baseline ({self.baseline.describe()}) by {self.test_name} over "
-                f"seeds, {CORRECTION_NAMES[self.correction]} over the family of {self.tests} tests: "
+                f"seeds, {CORRECTION_NAMES[self.correction]} over {self.family_text()}: "
                 f"{rows} row{'s' * (rows != 1)} × {ranked} metric{'s' * (ranked != 1)} against the baseline")
         if self.untested:
             text += f" ({self.untested} without a test: fewer than 2 seeds, or no variance in either group)"
         return text + (f". Δ: mean minus the baseline's mean with its {self.confidence:.0%} confidence interval "
                        f"(Welch-Satterthwaite degrees of freedom), then the adjusted p.")
+
+    def family_text(self) -> str:
+        """The family the stars were adjusted over: this table's tests, or a study's across its tables."""
+        if self.family is None:
+            return f"the family of {self.tests} tests"
+        return (f"the family of {self.family.tests} tests of {self.family.name}, across its {self.family.tables} "
+                f"tables (the study declares one family); this table's {self.tests}")
 
     def budget_note(self) -> str:
         # controls train nothing, and samples scored with ``eval --samples`` were trained elsewhere

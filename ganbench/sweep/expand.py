@@ -136,7 +136,42 @@ def _refuse_unsweepable(key: str, values: list[Any], where: str) -> None:
 
 # The TOML suite ---------------------------------------------------------------------------------------
 
-SUITE_TOP_KEYS = ("description", "sweep", "sources", "budgets")
+SUITE_TOP_KEYS = ("description", "sweep", "sources", "budgets", "study")
+STUDY_KEYS = ("family", "asks_about")
+
+
+@dataclasses.dataclass(frozen=True)
+class Study:
+    """What a suite's ``[study]`` table says about the pages that read its runs (docs/sweeps.md)."""
+
+    family: str = "table"  # "page": the tests of every table of a page on these runs are one Holm family
+    asks_about: tuple[str, ...] = ()  # ladder defects (ganbench.ladders) the study's question is about
+
+
+def study_of_suite(path: Path | str) -> Study:
+    """The ``[study]`` table of a suite file (defaults when it has none)."""
+    path = Path(path)
+    return _study(_read_toml(path).get("study", {}), path)
+
+
+def _study(table: Any, path: Path) -> Study:
+    from ganbench.engine.ladder_run import validate_defect_names
+    from ganbench.results.family import FAMILY_SCOPES
+
+    if not isinstance(table, dict):
+        raise ConfigError(f"suite {path}: study must be written as a [study] table.")
+    unknown = sorted(set(table) - set(STUDY_KEYS))
+    if unknown:
+        raise ConfigError(f"suite {path} [study]: unknown key {unknown[0]!r}; valid keys: {', '.join(STUDY_KEYS)}.")
+    family = table.get("family", "table")
+    if family not in FAMILY_SCOPES:
+        raise ConfigError(f"suite {path} [study] family = {family!r}: choose one of {', '.join(FAMILY_SCOPES)}.")
+    asks_about = table.get("asks_about", [])
+    if not isinstance(asks_about, list) or not all(isinstance(name, str) for name in asks_about):
+        raise ConfigError(f"suite {path} [study] asks_about must be a list of ladder names, "
+                          f"e.g. [\"collapse\", \"classes-dropped\"].")
+    validate_defect_names(asks_about)
+    return Study(family, tuple(asks_about))
 
 
 def spec_from_suite(path: Path | str, budget: str | None = None) -> SweepSpec:
@@ -160,6 +195,7 @@ def _suite_spec(data: dict[str, Any], path: Path) -> SweepSpec:
     sweep = data.get("sweep")
     if not isinstance(sweep, dict):
         raise ConfigError(f"suite {path} needs a [sweep] table.")
+    _study(data.get("study", {}), path)  # refused before any run trains, though only the pages read it
     fixed, axes = parse_settings({k: v for k, v in sweep.items() if k != "include"}, f"suite {path} [sweep]")
     extra = _includes(sweep.get("include", []), f"suite {path}", "sweep.include")
     return SweepSpec(fixed, axes, extra, _sources(data.get("sources", {}), f"suite {path}"))

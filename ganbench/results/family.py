@@ -1,0 +1,59 @@
+"""One family of tests for a whole study: several compare tables of the same runs adjusted together.
+
+Holm (1979, "A simple sequentially rejective multiple test procedure", Scandinavian Journal of
+Statistics 6) bounds the chance of any false star *within the family it is given*. compare gives it
+one table. A study page that reads two tables of the same runs against the same baseline (quality in
+one, stability in the other) makes all of their claims at once, so adjusting each table alone lets
+the page's chance of a false star grow with the number of tables. A study therefore declares its
+family in its suite (``[study] family = "page"``, docs/sweeps.md) and the page renderer adjusts the
+p-values of every table of the page on those runs as one family, here.
+
+Only the adjustment changes: each test, its difference and interval stay those of its own table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Sequence
+
+from ganbench.results.significance import adjust
+
+if TYPE_CHECKING:
+    from ganbench.results.compare import Comparison, MetricSummary
+
+FAMILY_SCOPES = ("table", "page")  # table: each compare table alone (compare's default); page: the study's pages
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyFamily:
+    """The family a table's p-values were adjusted over, when it is larger than the table."""
+
+    name: str  # what the footnote calls it, e.g. "the losses study (benchmarks/suites/losses.toml)"
+    tests: int  # p-values in the whole family
+    tables: int  # tables that share it
+
+
+def tested_summaries(comparison: "Comparison") -> list["MetricSummary"]:
+    """Every cell of a table that holds a p-value against the baseline, in table order."""
+    return [summary for group in comparison.groups for name in comparison.metrics
+            if (summary := group.metrics.get(name)) is not None and summary.p_value is not None]
+
+
+def adjust_over_family(comparisons: Sequence["Comparison"], name: str) -> StudyFamily:
+    """Adjust the p-values of all ``comparisons`` as one family (their shared correction) and re-star them.
+
+    Each comparison keeps its own test count (its ``tests``); its ``family`` says what it was adjusted
+    over. Tables must use the same correction: a family has one."""
+    corrections = {comparison.correction for comparison in comparisons}
+    if len(corrections) > 1:
+        raise ValueError(f"the tables of one family use different corrections ({', '.join(sorted(corrections))}); "
+                         f"a family has one.")
+    cells = [summary for comparison in comparisons for summary in tested_summaries(comparison)]
+    family = StudyFamily(name, len(cells), len(comparisons))
+    if cells:
+        for summary, adjusted in zip(cells, adjust([summary.p_value for summary in cells], corrections.pop())):
+            summary.p_adjusted = adjusted
+            summary.significant = adjusted < comparisons[0].alpha
+    for comparison in comparisons:
+        comparison.family = family
+    return family
