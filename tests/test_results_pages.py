@@ -36,7 +36,7 @@ def test_the_calibration_page_names_commands_calibrate_accepts():
     import shlex
     from benchmarks.render_results import CALIBRATE_BLOCK
     blocks = CALIBRATE_BLOCK.findall((RESULTS / "metric-calibration.md").read_text())
-    assert len(blocks) == 2
+    assert len(blocks) == 5  # ring8, grid25, digits, MNIST, stacked-digits
     calibrate = cli.get_command(click.Context(cli), "calibrate")
     for opening, _, _, _ in blocks:
         args = shlex.split(opening.removeprefix("<!-- ganbench calibrate ").removesuffix(" -->\n"))
