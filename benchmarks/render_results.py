@@ -61,14 +61,20 @@ def render_page(path: Path, only: str | None = None) -> bool:
     def wanted(match: re.Match) -> bool:
         return only is None or only in match.group("args")
 
+    def compare_block(match: re.Match) -> str:
+        if not wanted(match):
+            return match.group(0)
+        table = studies.get(match.group("args")) or render_table(shlex.split(match.group("args")))
+        return match.group(1) + table + match.group(4)
+
+    def calibrate_block(match: re.Match) -> str:
+        if not wanted(match):
+            return match.group(0)
+        return match.group(1) + render_table(shlex.split(match.group("args")), "calibrate") + match.group(4)
+
     try:
         studies = study_tables([match.group("args") for match in BLOCK.finditer(text) if wanted(match)])
-        rendered = BLOCK.sub(lambda match: match.group(1) + (
-            studies.get(match.group("args")) or render_table(shlex.split(match.group("args")))
-        ) + match.group(4) if wanted(match) else match.group(0), text)
-        rendered = CALIBRATE_BLOCK.sub(lambda match: match.group(1) + render_table(
-            shlex.split(match.group("args")), "calibrate") + match.group(4) if wanted(match) else match.group(0),
-            rendered)
+        rendered = CALIBRATE_BLOCK.sub(calibrate_block, BLOCK.sub(compare_block, text))
     except RuntimeError as error:
         print(f"{path.name}: left as it was ({error})", file=sys.stderr)
         return False
@@ -83,7 +89,10 @@ def compare_params(args: list[str]) -> dict:
     import click
     from ganbench.cli import cli
     command = cli.get_command(click.Context(cli), "compare")
-    return command.make_context("compare", [*args, "--format", "markdown"]).params
+    try:
+        return command.make_context("compare", [*args, "--format", "markdown"]).params
+    except click.ClickException as error:  # the page names a flag compare refuses: leave the page as it is
+        raise RuntimeError(error.format_message()) from error
 
 
 def results_dir_of(args: list[str]) -> Path:
