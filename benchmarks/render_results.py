@@ -146,7 +146,10 @@ def render_study(blocks: list[list[str]], folder: Path, suite: Path, study) -> l
         comparisons.append(comparison)
     if study.family == "page" and len(comparisons) > 1:
         shown = suite.relative_to(REPO) if suite.is_relative_to(REPO) else suite.name
-        adjust_over_family(comparisons, f"the {suite.stem} study ({shown})")
+        try:
+            adjust_over_family(comparisons, f"the {suite.stem} study ({shown})")
+        except ValueError as error:  # tables with different --correction cannot share a family
+            raise RuntimeError(str(error)) from error
     for comparison in comparisons:
         comparison.calibration_notes += question_flags(
             list(study.asks_about), [group.label["dataset"] for group in comparison.groups], comparison.metrics,

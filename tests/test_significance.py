@@ -88,3 +88,11 @@ def test_tables_with_different_corrections_are_not_one_family():
     bh.correction = "bh"
     with pytest.raises(ValueError, match="different corrections"):
         adjust_over_family([holm, bh], "a study")
+
+
+def test_a_test_shown_in_two_tables_of_the_family_counts_once():
+    from ganbench.results.family import adjust_over_family
+    first, second = family_table([0.01, 0.04]), family_table([0.01, 0.04])  # the same row, metrics, baseline
+    family = adjust_over_family([first, second], "a study")
+    assert family.tests == 2  # not 4: Holm gives 0.02 and 0.04, as over one table
+    assert adjusted(first) == adjusted(second) == pytest.approx([0.02, 0.04])

@@ -33,27 +33,30 @@ class StudyFamily:
     tables: int  # tables that share it
 
 
-def tested_summaries(comparison: "Comparison") -> list["MetricSummary"]:
-    """Every cell of a table that holds a p-value against the baseline, in table order."""
-    return [summary for group in comparison.groups for name in comparison.metrics
+def tested_cells(comparison: "Comparison") -> list[tuple[tuple[str, str, str], "MetricSummary"]]:
+    """Every cell of a table that holds a p-value against the baseline, keyed by (row, metric, baseline)."""
+    base = comparison.baseline.group if comparison.baseline else ""
+    return [((group.group, name, base), summary) for group in comparison.groups for name in comparison.metrics
             if (summary := group.metrics.get(name)) is not None and summary.p_value is not None]
 
 
 def adjust_over_family(comparisons: Sequence["Comparison"], name: str) -> StudyFamily:
     """Adjust the p-values of all ``comparisons`` as one family (their shared correction) and re-star them.
 
-    Each comparison keeps its own test count (its ``tests``); its ``family`` says what it was adjusted
-    over. Tables must use the same correction: a family has one."""
+    A test that two tables both show (the same row, metric and baseline) counts once. Each comparison
+    keeps its own test count (its ``tests``); its ``family`` says what it was adjusted over. Tables
+    must use the same correction: a family has one."""
     corrections = {comparison.correction for comparison in comparisons}
     if len(corrections) > 1:
         raise ValueError(f"the tables of one family use different corrections ({', '.join(sorted(corrections))}); "
                          f"a family has one.")
-    cells = [summary for comparison in comparisons for summary in tested_summaries(comparison)]
-    family = StudyFamily(name, len(cells), len(comparisons))
-    if cells:
-        for summary, adjusted in zip(cells, adjust([summary.p_value for summary in cells], corrections.pop())):
-            summary.p_adjusted = adjusted
-            summary.significant = adjusted < comparisons[0].alpha
+    cells = [cell for comparison in comparisons for cell in tested_cells(comparison)]
+    p_values = {key: summary.p_value for key, summary in cells}  # one test per key, in table order
+    family = StudyFamily(name, len(p_values), len(comparisons))
+    adjusted = dict(zip(p_values, adjust(list(p_values.values()), corrections.pop()))) if p_values else {}
+    for key, summary in cells:
+        summary.p_adjusted = adjusted[key]
+        summary.significant = adjusted[key] < comparisons[0].alpha
     for comparison in comparisons:
         comparison.family = family
     return family
