@@ -49,10 +49,10 @@ def test_one_constant_group_is_still_tested():
     assert result.p_value == pytest.approx(2 * stats.t.sf(3 / math.sqrt(1 / 3), 2))
 
 
-def family_table(p_values: list[float]):
+def family_table(p_values: list[float], prefix: str = "m"):
     """A compare table of one row tested against a baseline on one metric per p-value."""
     from ganbench.results.compare import Comparison, GroupSummary, MetricSummary
-    names = [f"m{index}" for index in range(len(p_values))]
+    names = [f"{prefix}{index}" for index in range(len(p_values))]
     label = {"arch": "mlp", "loss": "bce", "dataset": "ring8", "stabilizers": "none"}
     row = GroupSummary("row", label, "", [], {name: MetricSummary(name, "lower", [1.0, 2.0], p_value=p)
                                           for name, p in zip(names, p_values)})
@@ -68,7 +68,7 @@ def adjusted(table) -> list[float]:
 
 def test_two_tables_of_one_study_are_adjusted_as_one_family_of_four():
     from ganbench.results.family import adjust_over_family
-    quality, stability = family_table([0.01, 0.04]), family_table([0.03, 0.005])
+    quality, stability = family_table([0.01, 0.04], "fid"), family_table([0.03, 0.005], "loss_var")
     family = adjust_over_family([quality, stability], "the toy study")
     # Alone each table stars both of its tests (0.01*2, 0.04; 0.005*2, 0.03). Over the family of 4, by hand:
     # 0.005*4 = 0.02, 0.01*3 = 0.03, 0.03*2 = 0.06, 0.04*1 = 0.04 -> 0.06 (never below the one before).
