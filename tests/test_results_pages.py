@@ -98,3 +98,10 @@ def test_a_column_blind_to_what_the_study_asks_about_is_flagged(tmp_path, monkey
     assert ("⚠ This study asks about modes-dropped; on ring8 the calibration (ganbench calibrate, 3 seeds, 32 px) "
             "finds these columns blind to it: fid (modes-dropped).") in fid_table
     assert "⚠" not in modes_table
+
+
+def test_only_re_renders_the_blocks_that_name_it_and_leaves_the_others(tmp_path, monkeypatch):
+    render_results, page, runs = study_pages(tmp_path, monkeypatch, "")
+    assert render_results.render_page(page, only="--metric modes")
+    fid_table, modes_table = page.read_text().split("<!-- end compare -->")[:2]
+    assert fid_table.endswith("-->\nold\n") and "| modes ↑ |" in modes_table
