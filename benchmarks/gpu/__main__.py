@@ -20,6 +20,7 @@ import platform
 import shlex
 import sys
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=None, help="dry run: replace the gpu budget's steps")
     parser.add_argument("--eval-every", type=int, default=None, help="dry run: replace the gpu budget's eval_every")
     parser.add_argument("--speed-steps", type=int, default=300, help="steps of each loop in the speed benchmark")
+    parser.add_argument("--speed-resolution", type=int, default=speed.RESOLUTION, help="dry run: a smaller image")
     parser.add_argument("--skip-speed", action="store_true", help="leave out the speed benchmark")
     parser.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data",
                         help="the folder holding MNIST/raw (the speed benchmark's data)")
@@ -86,10 +88,12 @@ def write_json(path: Path, data: dict) -> None:
 
 
 def run_speed(args: argparse.Namespace, env: dict) -> None:
-    print(f"speed: dcgan 64 px, ganbench against the reference loop, {args.speed_steps} steps each", flush=True)
+    print(f"speed: dcgan {args.speed_resolution} px, ganbench against the reference loop, {args.speed_steps} steps "
+          f"each", flush=True)
     try:
-        figures = speed.dcgan_against_the_reference_loop(args.data_root, args.runs / "speed", args.device,
-                                                         args.speed_steps)
+        with tempfile.TemporaryDirectory(prefix="ganbench-speed-") as scratch:  # the run itself is not kept
+            figures = speed.dcgan_against_the_reference_loop(args.data_root, Path(scratch), args.device,
+                                                             args.speed_steps, args.speed_resolution)
     except GanbenchError as error:
         figures = {"skipped": str(error)}
     print(f"speed: {figures}", flush=True)
