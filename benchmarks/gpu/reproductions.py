@@ -108,6 +108,9 @@ class CostModel:
         self.measured: dict[str, float] = {}
 
     def estimate(self, config: RunConfig) -> float:
+        from ganbench.sweep.executors import finished_update
+        if finished_update(config) is not None:
+            return 0.0  # finished in an earlier call (its runs carried back): the sweep skips it at once
         group = group_of(config)
         if group in self.measured:
             return self.measured[group]
