@@ -140,3 +140,14 @@ def test_every_reproduction_page_renders_its_gpu_section_from_its_figures_file(n
 def test_a_gpu_block_is_replaced_between_its_markers_and_nowhere_else(tmp_path):
     text = f"before\n<!-- ganbench gpu {tmp_path / 'absent.json'} -->\nold words\n<!-- end gpu -->\nafter\n"
     assert render_gpu_sections(text) == text.replace("old words\n", NOT_RUN)
+
+
+def test_a_reproduction_whose_package_is_missing_is_not_run_and_its_page_says_why(tmp_path, monkeypatch):
+    from benchmarks.gpu import reproductions
+    monkeypatch.setitem(reproductions.NEEDS, "unrolled-ring", ["a_package_no_machine_has"])
+    figures = tmp_path / "figures"
+    assert main(["--device", "cpu", "--only", "unrolled-ring", "--skip-speed", "--figures", str(figures),
+                 "--runs", str(tmp_path / "runs")]) == 0
+    assert not (tmp_path / "runs").exists()
+    assert "not run, the Python package a_package_no_machine_has is not installed" in render(
+        figures / "unrolled-ring.json")

@@ -36,6 +36,12 @@ REPO = Path(__file__).resolve().parents[2]
 RUN_FILES = ("config.json", "result.json", "evaluations.jsonl", "metrics.jsonl")  # what compare and a resume read
 
 
+def default_data_root() -> Path:
+    """.gpu/data, the folder `make gpu-carry` fills to travel to a lent machine, else the shared data."""
+    carried = REPO / ".gpu" / "data"
+    return carried if carried.is_dir() else REPO.parent / "shared" / "data"
+
+
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.gpu", description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=8.0, help="wall-clock budget of the whole script")
@@ -50,8 +56,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--speed-steps", type=int, default=300, help="steps of each loop in the speed benchmark")
     parser.add_argument("--speed-resolution", type=int, default=speed.RESOLUTION, help="dry run: a smaller image")
     parser.add_argument("--skip-speed", action="store_true", help="leave out the speed benchmark")
-    parser.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data",
-                        help="the folder holding MNIST/raw (the speed benchmark's data)")
+    parser.add_argument("--data-root", type=Path, default=default_data_root(),
+                        help="the folder holding MNIST/raw (the speed benchmark's data); default .gpu/data "
+                             "(make gpu-carry) when present, else ../shared/data")
     parser.add_argument("--reserve", type=float, default=20.0, help="seconds kept for the last figures")
     return parser.parse_args(argv)
 
