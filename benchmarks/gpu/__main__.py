@@ -132,9 +132,9 @@ def archive_finished_runs(runs_root: Path, archive: Path) -> None:
     os.replace(staging, archive)
 
 
-def run_reproductions(args: argparse.Namespace, env: dict, budget: TimeBudget) -> None:
-    overrides = {key: value for key, value in (("steps", args.steps), ("eval_every", args.eval_every),
-                                               ("seeds", args.seeds)) if value is not None}
+def runnable_suites(args: argparse.Namespace, env: dict, overrides: dict[str, Any]) -> list[reproductions.Suite]:
+    """The reproductions asked for; one whose evaluators need a package this machine lacks gets a figures
+    file that says so instead."""
     suites = []
     for name in args.only or reproductions.suite_names():
         missing = [module for module in reproductions.NEEDS.get(name, []) if not module_available(module)]
@@ -142,8 +142,15 @@ def run_reproductions(args: argparse.Namespace, env: dict, budget: TimeBudget) -
             reason = f"the Python package {missing[0]} is not installed on this machine (docs/gpu.md: carry its wheel)."
             print(f"{name}: {reason}", flush=True)
             write_json(args.figures / f"{name}.json", {"kind": "reproduction", **env, "skipped": reason})
-            continue
-        suites.append(reproductions.load_suite(name, args.device, args.runs, dict(overrides)))
+        else:
+            suites.append(reproductions.load_suite(name, args.device, args.runs, dict(overrides)))
+    return suites
+
+
+def run_reproductions(args: argparse.Namespace, env: dict, budget: TimeBudget) -> None:
+    overrides = {key: value for key, value in (("steps", args.steps), ("eval_every", args.eval_every),
+                                               ("seeds", args.seeds)) if value is not None}
+    suites = runnable_suites(args, env, overrides)
     costs = reproductions.CostModel(probe_steps=min(reproductions.PROBE_STEPS, args.steps or reproductions.PROBE_STEPS))
     cost_of_a_seed = {suite.name: sum(costs.estimate(config) for config in suite.runs
                                       if config.seed == suite.runs[0].seed) for suite in suites}
@@ -175,6 +182,8 @@ def train(config, costs: reproductions.CostModel, failures: dict[str, str]):
     from ganbench.sweep.executors import train_one
     started = time.perf_counter()
     update = train_one(config)
+    if update.state == RunStatus.INTERRUPTED:
+        raise KeyboardInterrupt  # Ctrl-C or a signal stops the script, not just this run
     if update.state == RunStatus.FAILED:
         failures[config.run_id] = f"{config.run_id}: {update.message}"
     elif not update.skipped:
@@ -202,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     except GanbenchError as error:
         print(f"Error: {error}", file=sys.stderr)
         return error.exit_code
+    except KeyboardInterrupt:
+        print("Stopped: the run in progress saved its checkpoint; the same command resumes it.", file=sys.stderr)
+        return 130
     print(f"done in {args.minutes * 60 - budget.remaining():.0f} s; figures in {args.figures}", flush=True)
     return 0
 
