@@ -129,12 +129,15 @@ def test_without_figures_a_section_says_the_gpu_run_has_not_happened(tmp_path):
     assert NOT_RUN.startswith("Not run: no GPU was lent to this project yet.")
 
 
-@pytest.mark.parametrize("name", suite_names())
-def test_every_reproduction_page_renders_its_gpu_section_from_its_figures_file(name):
-    page = (REPO / "results" / f"reproduction-{name}.md").read_text()
-    blocks = list(GPU_BLOCK.finditer(page))
-    assert [block.group("figures") for block in blocks] == [f"results/gpu/{name}.json"]
-    assert blocks[0].group("section") == render(REPO / blocks[0].group("figures"))  # nothing typed by hand
+PAGES_AND_FIGURES = [(f"reproduction-{name}.md", f"results/gpu/{name}.json") for name in suite_names()] + [
+    ("performance.md", "results/gpu/speed.json")]
+
+
+@pytest.mark.parametrize("page, figures", PAGES_AND_FIGURES, ids=lambda value: value)
+def test_every_page_waiting_for_a_gpu_renders_its_section_from_its_figures_file(page, figures):
+    blocks = list(GPU_BLOCK.finditer((REPO / "results" / page).read_text()))
+    assert [block.group("figures") for block in blocks] == [figures]
+    assert blocks[0].group("section") == render(REPO / figures)  # nothing typed by hand
 
 
 def test_a_gpu_block_is_replaced_between_its_markers_and_nowhere_else(tmp_path):
