@@ -45,6 +45,23 @@ def test_the_budget_stops_starting_work_whose_estimate_no_longer_fits():
     assert [(left.work, left.estimate, left.remaining) for left in skipped] == [("c", 30, 10)]
 
 
+def test_once_a_seed_of_a_suite_is_left_out_its_later_seeds_are_too():
+    from benchmarks.gpu.reproductions import EqualSeeds
+    clock = FakeClock()
+    budget = TimeBudget(100, clock=clock)
+    # (suite, seed, seconds): seed 0 of the slow configuration does not fit after the cheap one
+    works = [("s", 0, 50), ("s", 0, 80), ("s", 1, 10), ("t", 0, 10), ("t", 1, 10)]
+    seeds, started = EqualSeeds(), []
+
+    def start(work) -> None:
+        started.append(work)
+        clock.now += work[2]
+
+    run_what_fits(budget, works, lambda work: work[2] if seeds.allows(work[0], work[1]) else float("inf"), start,
+                  left_out=lambda work: seeds.left_out(work[0], work[1]))
+    assert started == [("s", 0, 50), ("t", 0, 10), ("t", 1, 10)]  # s's seed 1 would have fitted, but alone
+
+
 def test_the_reserve_is_kept_for_the_figures_written_after_the_last_run():
     clock = FakeClock()
     budget = TimeBudget(60, reserve=20, clock=clock)

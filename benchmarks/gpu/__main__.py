@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import shlex
@@ -166,12 +167,19 @@ def run_reproductions(args: argparse.Namespace, env: dict, budget: TimeBudget) -
         write_json(args.figures / f"{suite.name}.json", suite_figures(suite, env, failures, overrides))
         archive_finished_runs(args.runs, args.figures / "runs-gpu.tar.gz")
 
-    skipped = run_what_fits(budget, reproductions.ordered_work(suites, cost_of_a_seed),
-                            lambda work: costs.estimate(work[1]), start)
+    seeds = reproductions.EqualSeeds()
+
+    def estimate(work: tuple[reproductions.Suite, Any]) -> float:
+        suite, config = work
+        return costs.estimate(config) if seeds.allows(suite.name, config.seed) else math.inf
+
+    skipped = run_what_fits(budget, reproductions.ordered_work(suites, cost_of_a_seed), estimate, start,
+                            left_out=lambda work: seeds.left_out(work[0].name, work[1].seed))
     for left in skipped:
         suite, config = left.work
-        print(f"{suite.name}: {reproductions.label_of(config)} seed {config.seed}: not started, about "
-              f"{left.estimate:.0f} s needed, {left.remaining:.0f} s left", flush=True)
+        why = (f"about {left.estimate:.0f} s needed, {left.remaining:.0f} s left" if left.estimate < math.inf
+               else "an earlier seed of its suite did not fit")
+        print(f"{suite.name}: {reproductions.label_of(config)} seed {config.seed}: not started, {why}", flush=True)
     for suite in suites:  # also the suites none of whose runs fitted: their pages say so
         write_json(args.figures / f"{suite.name}.json", suite_figures(suite, env, failures, overrides))
 

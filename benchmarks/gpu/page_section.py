@@ -37,7 +37,7 @@ def render_reproduction(data: dict) -> str:
     counts = data["runs"]
     changed = ", ".join(f"{key} = {value}" for key, value in data["overrides"].items())
     settings = f"the suite's `[budgets.gpu]` settings" + (f" with {changed} instead" if changed else "")
-    lines = [f"{provenance(data)}, at {settings} ({data['steps']} steps, {data['seeds']} seeds): "
+    lines = [f"{provenance(data)}, at {settings} ({data['steps']} steps, {data['seeds']} seed{'s' if data['seeds'] != 1 else ''}): "
              f"{counts['finished']} of {counts['planned']} runs finished (controls included), "
              f"{counts['failed']} failed, {counts['not_finished']} not run within the time given "
              f"({data['minutes_given']} minutes for the whole script).", ""]

@@ -3,7 +3,8 @@ script within its time budget, and the figures each one's page reads.
 
 Runs are ordered seed by seed: every configuration (and the controls) of seed 0 of every suite,
 then seed 1, and so on, so that a budget too short for all of them still leaves comparable
-configurations at equal seeds. Within a seed, the cheapest suite goes first. A run is started only
+configurations at equal seeds (and once a run of seed s is left out, the suite's later seeds are
+too: EqualSeeds). Within a seed, the cheapest suite goes first. A run is started only
 when its estimate fits (benchmarks/gpu/time_budget.py): before the first run of a configuration the
 estimate comes from timing a few of its steps on the device (as benchmarks/reproductions/step_cost.py
 does); after it, from how long that run took. Runs live in ganbench run directories, so a later call
@@ -123,6 +124,20 @@ class CostModel:
 
     def learn(self, config: RunConfig, seconds: float) -> None:
         self.measured[group_of(config)] = seconds
+
+
+class EqualSeeds:
+    """Once a run of seed s of a suite is left out for time, its later seeds are left out too: seed s+1
+    of a cheap configuration adds nothing to a comparison whose expensive configuration stopped at s."""
+
+    def __init__(self) -> None:
+        self.first_left_out: dict[str, int] = {}
+
+    def left_out(self, suite: str, seed: int) -> None:
+        self.first_left_out[suite] = min(seed, self.first_left_out.get(suite, seed))
+
+    def allows(self, suite: str, seed: int) -> bool:
+        return seed <= self.first_left_out.get(suite, seed)
 
 
 def probe_seconds_per_step(config: RunConfig, steps: int) -> float:

@@ -42,11 +42,12 @@ class Skipped:
 
 
 def run_what_fits(budget: TimeBudget, works: Iterable[Work], estimate: Callable[[Work], float],
-                  start: Callable[[Work], None]) -> list[Skipped]:
+                  start: Callable[[Work], None], left_out: Callable[[Work], None] = lambda work: None) -> list[Skipped]:
     """Start each work in order when its estimate fits; return the ones left out, with why.
 
     ``estimate`` is called just before the decision, so it can learn from the work done so far
-    (the measured time of an earlier seed of the same configuration)."""
+    (the measured time of an earlier seed of the same configuration); ``left_out`` hears of each
+    work not started, so that the estimates of the works after it can take that into account."""
     skipped = []
     for work in works:
         expected = estimate(work)
@@ -54,4 +55,5 @@ def run_what_fits(budget: TimeBudget, works: Iterable[Work], estimate: Callable[
             start(work)
         else:
             skipped.append(Skipped(work, expected, budget.remaining()))
+            left_out(work)
     return skipped
