@@ -135,6 +135,14 @@ def test_an_unknown_reproduction_is_refused_in_one_sentence(capsys):
     assert err.count("\n") == 1 and "--only 'pacgan' names no reproduction" in err and "pacgan-ring" in err
 
 
+@pytest.mark.parametrize("flags, sentence", [(["--seeds", "0"], "--seeds must be positive, got 0."),
+                                             (["--minutes", "-1"], "--minutes must be positive, got -1.0."),
+                                             (["--device", "tpu"], "--device must be cuda, cuda:N or cpu, got 'tpu'.")])
+def test_a_bad_number_or_device_is_refused_in_one_sentence(capsys, flags, sentence):
+    assert main(["--device", "cpu", "--skip-speed", *flags]) == 2
+    assert capsys.readouterr().err == f"Error: {sentence}\n"
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
 def test_asking_for_a_gpu_where_there_is_none_is_refused_in_one_sentence(capsys):
     assert main(["--skip-speed"]) == 2

@@ -18,6 +18,7 @@ import json
 import math
 import os
 import platform
+import re
 import shlex
 import sys
 import tarfile
@@ -66,8 +67,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def check(args: argparse.Namespace) -> None:
     """Refuse, in one sentence, what cannot work, before any time is spent."""
-    if args.minutes <= 0:
-        raise ConfigError(f"--minutes must be positive, got {args.minutes}.")
+    for flag in ("minutes", "seeds", "steps", "eval_every", "speed_steps", "speed_resolution"):
+        value = getattr(args, flag)
+        if value is not None and value <= 0:
+            raise ConfigError(f"--{flag.replace('_', '-')} must be positive, got {value}.")
+    if not re.fullmatch(r"cpu|cuda(:\d+)?", args.device):
+        raise ConfigError(f"--device must be cuda, cuda:N or cpu, got {args.device!r}.")
     unknown = sorted(set(args.only) - set(reproductions.suite_names()))
     if unknown:
         raise ConfigError(f"--only {unknown[0]!r} names no reproduction; they are: "
