@@ -180,13 +180,24 @@ def run_reproductions(args: argparse.Namespace, env: dict, budget: TimeBudget) -
 
     skipped = run_what_fits(budget, reproductions.ordered_work(suites, cost_of_a_seed), estimate, start,
                             left_out=lambda work: seeds.left_out(work[0].name, work[1].seed))
-    for left in skipped:
-        suite, config = left.work
-        why = (f"about {left.estimate:.0f} s needed, {left.remaining:.0f} s left" if left.estimate < math.inf
-               else "an earlier seed of its suite did not fit")
-        print(f"{suite.name}: {reproductions.label_of(config)} seed {config.seed}: not started, {why}", flush=True)
+    tell_what_was_left_out(skipped)
     for suite in suites:  # also the suites none of whose runs fitted: their pages say so
         write_json(args.figures / f"{suite.name}.json", suite_figures(suite, env, failures, overrides))
+
+
+def tell_what_was_left_out(skipped: list) -> None:
+    """Each run left out for time with what it needed; the later seeds of its suite in one line."""
+    later: dict[str, list[int]] = {}
+    for left in skipped:
+        suite, config = left.work
+        if left.estimate < math.inf:
+            print(f"{suite.name}: {reproductions.label_of(config)} seed {config.seed}: not started, about "
+                  f"{left.estimate:.0f} s needed, {left.remaining:.0f} s left", flush=True)
+        else:
+            later.setdefault(suite.name, []).append(config.seed)
+    for name, seeds in later.items():
+        print(f"{name}: {len(seeds)} runs of seeds {min(seeds)} to {max(seeds)} not started: an earlier seed did "
+              f"not fit", flush=True)
 
 
 def train(config, costs: reproductions.CostModel, failures: dict[str, str]):
