@@ -42,7 +42,7 @@ def test_the_budget_stops_starting_work_whose_estimate_no_longer_fits():
 
     skipped = run_what_fits(budget, durations, durations.get, start)
     assert started == ["a", "b", "d"]  # after a and b 10 s are left: c (30 s) is not started, d (5 s) is
-    assert [(left.work, left.estimate, left.remaining) for left in skipped] == [("c", 30, 10)]
+    assert [(left.work, left.estimate, left.available) for left in skipped] == [("c", 30, 10)]
 
 
 def test_once_a_seed_of_a_suite_is_left_out_its_later_seeds_are_too():

@@ -192,7 +192,7 @@ def tell_what_was_left_out(skipped: list) -> None:
         suite, config = left.work
         if left.estimate < math.inf:
             print(f"{suite.name}: {reproductions.label_of(config)} seed {config.seed}: not started, about "
-                  f"{left.estimate:.0f} s needed, {left.remaining:.0f} s left", flush=True)
+                  f"{left.estimate:.0f} s needed, {left.available:.0f} s left for runs", flush=True)
         else:
             later.setdefault(suite.name, []).append(config.seed)
     for name, seeds in later.items():

@@ -38,7 +38,7 @@ class Skipped:
 
     work: object
     estimate: float
-    remaining: float
+    available: float  # seconds there were for work, the reserve aside
 
 
 def run_what_fits(budget: TimeBudget, works: Iterable[Work], estimate: Callable[[Work], float],
@@ -54,6 +54,6 @@ def run_what_fits(budget: TimeBudget, works: Iterable[Work], estimate: Callable[
         if budget.fits(expected):
             start(work)
         else:
-            skipped.append(Skipped(work, expected, budget.remaining()))
+            skipped.append(Skipped(work, expected, max(0.0, budget.remaining() - budget.reserve)))
             left_out(work)
     return skipped
