@@ -62,6 +62,20 @@ def test_once_a_seed_of_a_suite_is_left_out_its_later_seeds_are_too():
     assert started == [("s", 0, 50), ("t", 0, 10), ("t", 1, 10)]  # s's seed 1 would have fitted, but alone
 
 
+def test_a_run_is_worth_starting_only_with_the_rest_of_its_seed():
+    from benchmarks.gpu.reproductions import Suite, rest_of_the_seed
+    from ganbench.config import Choice, RunConfig
+    runs = [RunConfig(arch=Choice("mlp"), dataset=Choice("ring8"), lr_g=lr, seed=seed)
+            for seed in (0, 1) for lr in (1e-4, 2e-4, 3e-4)]
+    costs = CostModel()
+    for config, seconds in zip(runs[:3], (10.0, 20.0, 30.0)):
+        costs.learn(config, seconds)  # seed 1 of each configuration is estimated the same
+    suite = Suite("s", Path("s.toml"), runs, [], "runs/s")
+    assert rest_of_the_seed(suite, runs[0], costs, started=set()) == 60.0
+    assert rest_of_the_seed(suite, runs[1], costs, started={runs[0].run_id}) == 50.0
+    assert rest_of_the_seed(suite, runs[3], costs, started={config.run_id for config in runs[:3]}) == 60.0
+
+
 def test_the_reserve_is_kept_for_the_figures_written_after_the_last_run():
     clock = FakeClock()
     budget = TimeBudget(60, reserve=20, clock=clock)

@@ -164,8 +164,11 @@ def run_reproductions(args: argparse.Namespace, env: dict, budget: TimeBudget) -
         print(f"{suite.name}: {len(suite.everything)} runs, about {cost_of_a_seed[suite.name]:.0f} s a seed", flush=True)
     failures: dict[str, str] = {}
 
+    started: set[str] = set()
+
     def start(work: tuple[reproductions.Suite, Any]) -> None:
         suite, config = work
+        started.add(config.run_id)
         update = train(config, costs, failures)
         print(f"{suite.name}: {reproductions.label_of(config)} seed {config.seed}: {update.state.value} "
               f"({budget.remaining():.0f} s left)", flush=True)
@@ -176,7 +179,9 @@ def run_reproductions(args: argparse.Namespace, env: dict, budget: TimeBudget) -
 
     def estimate(work: tuple[reproductions.Suite, Any]) -> float:
         suite, config = work
-        return costs.estimate(config) if seeds.allows(suite.name, config.seed) else math.inf
+        if not seeds.allows(suite.name, config.seed):
+            return math.inf
+        return reproductions.rest_of_the_seed(suite, config, costs, started)
 
     skipped = run_what_fits(budget, reproductions.ordered_work(suites, cost_of_a_seed), estimate, start,
                             left_out=lambda work: seeds.left_out(work[0].name, work[1].seed))
@@ -192,7 +197,8 @@ def tell_what_was_left_out(skipped: list) -> None:
         suite, config = left.work
         if left.estimate < math.inf:
             print(f"{suite.name}: {reproductions.label_of(config)} seed {config.seed}: not started, about "
-                  f"{left.estimate:.0f} s needed, {left.available:.0f} s left for runs", flush=True)
+                  f"{left.estimate:.0f} s needed (with the rest of its seed), {left.available:.0f} s left for runs",
+                  flush=True)
         else:
             later.setdefault(suite.name, []).append(config.seed)
     for name, seeds in later.items():

@@ -4,8 +4,9 @@ script within its time budget, and the figures each one's page reads.
 Runs are ordered seed by seed: every configuration (and the controls) of seed 0 of every suite,
 then seed 1, and so on, so that a budget too short for all of them still leaves comparable
 configurations at equal seeds (and once a run of seed s is left out, the suite's later seeds are
-too: EqualSeeds). Within a seed, the cheapest suite goes first. A run is started only
-when its estimate fits (benchmarks/gpu/time_budget.py): before the first run of a configuration the
+too: EqualSeeds). Within a seed, the cheapest suite goes first. A run is started only when its
+estimate, and those of the runs of its seed that it is compared with, fit (benchmarks/gpu/time_budget.py;
+rest_of_the_seed): before the first run of a configuration the
 estimate comes from timing a few of its steps on the device (as benchmarks/reproductions/step_cost.py
 does); after it, from how long that run took. Runs live in ganbench run directories, so a later call
 with the same results folder skips what finished and resumes what did not.
@@ -124,6 +125,15 @@ class CostModel:
 
     def learn(self, config: RunConfig, seconds: float) -> None:
         self.measured[group_of(config)] = seconds
+
+
+def rest_of_the_seed(suite: Suite, config: RunConfig, costs: CostModel, started: set[str]) -> float:
+    """Seconds for ``config`` and the trained runs of its seed in its suite that have not started: a run is
+    worth starting only when the configurations it is compared with at that seed can follow it."""
+    if config.control:
+        return costs.estimate(config)
+    return sum(costs.estimate(other) for other in suite.runs
+               if other.seed == config.seed and (other is config or other.run_id not in started))
 
 
 class EqualSeeds:
