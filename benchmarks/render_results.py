@@ -10,7 +10,11 @@ Every table on a page under results/ sits between two comments that name the com
 
 runs each command with ``--format markdown`` and puts its output between the comments, so a page
 always shows what its runs say now, with the controls and corrections compare adds. Pages whose
-runs are missing are left as they are, with a warning naming the results folder.
+runs are missing keep their tables as they are, with a warning naming the results folder.
+
+What the GPU script measured (benchmarks/gpu) sits between ``<!-- ganbench gpu FIGURES.json -->`` and
+``<!-- end gpu -->``: the section rendered from that figures file, or "not run" while there is none.
+It needs no runs, so it is rendered even where a page's tables are left as they were.
 """
 
 from __future__ import annotations
@@ -29,6 +33,10 @@ CALIBRATE_BLOCK = re.compile(r"(<!-- ganbench calibrate (?P<args>.*?) -->\n)(?P<
                              re.S)
 
 
+# The GPU script's figures (results/gpu/*.json), named relative to the repository.
+GPU_BLOCK = re.compile(r"(<!-- ganbench gpu (?P<figures>\S+) -->\n)(?P<section>.*?)(<!-- end gpu -->)", re.S)
+
+
 def compare_blocks(text: str) -> list[list[str]]:
     """The argument lists of every compare block of a page."""
     return [shlex.split(match.group("args")) for match in BLOCK.finditer(text)]
@@ -42,16 +50,23 @@ def render_table(args: list[str], name: str = "compare") -> str:
     return done.stdout.rstrip() + "\n"
 
 
+def render_gpu_sections(text: str) -> str:
+    """Every GPU block of a page, rendered from its figures file."""
+    from benchmarks.gpu.page_section import render
+    return GPU_BLOCK.sub(lambda match: match.group(1) + render(REPO / match.group("figures")) + match.group(4), text)
+
+
 def render_page(path: Path) -> bool:
-    """Re-render every block of ``path``; False (and the page untouched) when a block's runs are missing."""
-    text = path.read_text(encoding="utf-8")
+    """Re-render every block of ``path``; False (and the tables untouched) when a block's runs are missing."""
+    text = render_gpu_sections(path.read_text(encoding="utf-8"))
     try:
         rendered = BLOCK.sub(lambda match: match.group(1) + render_table(shlex.split(match.group("args")))
                              + match.group(4), text)
         rendered = CALIBRATE_BLOCK.sub(lambda match: match.group(1) + render_table(
             shlex.split(match.group("args")), "calibrate") + match.group(4), rendered)
     except RuntimeError as error:
-        print(f"{path.name}: left as it was ({error})", file=sys.stderr)
+        print(f"{path.name}: tables left as they were ({error})", file=sys.stderr)
+        path.write_text(text, encoding="utf-8")
         return False
     path.write_text(rendered, encoding="utf-8")
     return True
@@ -61,7 +76,7 @@ def main(paths: list[str]) -> None:
     pages = [Path(path) for path in paths] or sorted((REPO / "results").glob("*.md"))
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        tables = len(compare_blocks(text)) + len(CALIBRATE_BLOCK.findall(text))
+        tables = len(compare_blocks(text)) + len(CALIBRATE_BLOCK.findall(text)) + len(GPU_BLOCK.findall(text))
         if tables and render_page(page):
             print(f"{page.name}: {tables} tables rendered")
 
