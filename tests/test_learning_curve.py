@@ -36,11 +36,12 @@ def test_runs_that_differ_in_beta1_get_one_column_each(tmp_path):
 
 
 def test_runs_that_differ_in_an_arch_option_are_named_by_it(tmp_path):
-    # An option added later is absent from config.json at its default: that column names nothing
-    # more, as compare's settings column does.
+    # An option added later is absent from config.json at its default: that column says "default",
+    # as compare's settings column does.
     write_run(tmp_path, "a-s0", 0, {100: 50.0}, arch_options={"base_channels": 32})
     write_run(tmp_path, "b-s0", 0, {100: 90.0}, arch_options={"base_channels": 32, "g_norm": "none"})
-    assert set(collect(tmp_path, "domain_fid")) == {"bce + none", "bce + none, arch.g_norm=none"}
+    assert set(collect(tmp_path, "domain_fid")) == {"bce + none, arch.g_norm=default",
+                                                    "bce + none, arch.g_norm=none"}
 
 
 def test_runs_that_differ_only_in_seed_share_a_column_without_settings_in_its_name(tmp_path):

@@ -29,7 +29,9 @@ def configuration_label(config: dict, differing: tuple[str, ...] = ()) -> str:
         parts.append(f"{stabilizer['name']}({options})" if options else stabilizer["name"])
     label = " + ".join(parts) if len(parts) > 1 else f"{parts[0]} + none"
     settings = flat_settings(config)
-    return label + "".join(f", {key}={settings[key]}" for key in differing if key in settings)
+    # An arch option added later is absent from config.json at its default (compare says the same).
+    shown = {key: settings.get(key, "default" if key.startswith("arch.") else None) for key in differing}
+    return label + "".join(f", {key}={value}" for key, value in shown.items() if value is not None)
 
 
 def flat_settings(config: dict) -> dict[str, object]:
