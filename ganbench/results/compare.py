@@ -464,13 +464,34 @@ def differing_settings(configs: dict[str, RunConfig]) -> dict[str, str]:
     """For each group, the settings beyond arch/loss/dataset/stabilizers in which the groups differ.
 
     A component's option counts only where groups that have it disagree: msg's own options do not
-    tell msg apart from dcgan (the arch column does), but two msg groups with other values do."""
+    tell msg apart from dcgan (the arch column does), but two msg groups with other values do. An
+    option added later (``added_later``) is absent from a run's config while it holds its default,
+    so a group of the same component without it shows ``KEY=default``: dcgan with g_norm=none
+    beside plain dcgan reads ``arch.g_norm=none`` against ``arch.g_norm=default``."""
     flat = {group: settings_shown(config) for group, config in configs.items()}
+    for key, groups in option_defaults(configs, flat).items():
+        for group in groups:
+            flat[group][key] = "default"
     keys = sorted({key for values in flat.values() for key in values})
     differing = [key for key in keys
                  if len({repr(values[key]) for values in flat.values() if key in values}) > 1]
     return {group: ", ".join(f"{key}={values[key]}" for key in differing if key in values)
             for group, values in flat.items()}
+
+
+def option_defaults(configs: dict[str, RunConfig], flat: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """component option key -> the trained groups that lack it while a group of the same component
+    (the same name at the same place: ``arch`` dcgan, stabilizer pac) has it: they hold its default."""
+    names = {group: {prefix: choice.name for prefix, choice in config.components().items()}
+             for group, config in configs.items() if config.control is None}
+    missing: dict[str, list[str]] = {}
+    for key in sorted({key for values in flat.values() for key in values}):
+        prefix = key.partition(".")[0]
+        holders = {names[group].get(prefix) for group in names if key in flat[group]} - {None}
+        lacking = [group for group in names if key not in flat[group] and names[group].get(prefix) in holders]
+        if lacking:
+            missing[key] = lacking
+    return missing
 
 
 def settings_shown(config: RunConfig) -> dict[str, Any]:
