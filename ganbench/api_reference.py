@@ -18,18 +18,18 @@ from typing import Any
 
 # (kind, the base class, the classes its methods receive or return), in the order of a plugin tutorial.
 SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("architecture", "ganbench.architecture:Architecture",
-     ("ganbench.architecture:Generator", "ganbench.architecture:Discriminator", "ganbench.architecture:Neck",
-      "ganbench.architecture:BuildRequest", "ganbench.architecture:DOutput")),
-    ("loss", "ganbench.loss:Loss",
-     ("ganbench.loss:Targets", "ganbench.loss:Penalty", "ganbench.loss:PenaltyInputs",
-      "ganbench.loss:OptimizerSettings")),
-    ("stabilizer", "ganbench.stabilizer:Stabilizer", ("ganbench.stabilizer:StepInfo", "ganbench.loss:GPenaltyInputs")),
-    ("evaluator", "ganbench.evaluator:Evaluator",
-     ("ganbench.evaluator:EvalContext", "ganbench.evaluate.feature_space:FeatureSpace")),
-    ("dataset", "ganbench.dataset:Dataset",
-     ("ganbench.dataset:DataRequest", "ganbench.data.spec:DataSpec", "ganbench.data.source:DataSource")),
-    ("logger", "ganbench.logger:Logger", ("ganbench.logger:RunStart",)),
+    ("architecture", "ganbench.contracts.architecture:Architecture",
+     ("ganbench.contracts.architecture:Generator", "ganbench.contracts.architecture:Discriminator", "ganbench.contracts.architecture:Neck",
+      "ganbench.contracts.architecture:BuildRequest", "ganbench.contracts.architecture:DOutput")),
+    ("loss", "ganbench.contracts.loss:Loss",
+     ("ganbench.contracts.loss:Targets", "ganbench.contracts.loss:Penalty", "ganbench.contracts.loss:PenaltyInputs",
+      "ganbench.contracts.loss:OptimizerSettings")),
+    ("stabilizer", "ganbench.contracts.stabilizer:Stabilizer", ("ganbench.contracts.stabilizer:StepInfo", "ganbench.contracts.loss:GPenaltyInputs")),
+    ("evaluator", "ganbench.contracts.evaluator:Evaluator",
+     ("ganbench.contracts.evaluator:EvalContext", "ganbench.evaluate.feature_space:FeatureSpace")),
+    ("dataset", "ganbench.contracts.dataset:Dataset",
+     ("ganbench.contracts.dataset:DataRequest", "ganbench.data.spec:DataSpec", "ganbench.data.source:DataSource")),
+    ("logger", "ganbench.contracts.logger:Logger", ("ganbench.contracts.logger:RunStart",)),
 )
 COMPONENT_ATTRIBUTES = ("name", "description", "Options")  # every kind's, documented once
 SKIPPED = {"kind_label", "with_options"}  # the Component base's machinery, not for plugins
@@ -93,7 +93,7 @@ PUBLIC_TYPE = re.compile(r"\bganbench(?:\.[a-z_]+)+\.([A-Z][A-Za-z]*)\b")
 
 
 def _public_type(match: re.Match) -> str:
-    """``ganbench.loss.OptimizerSettings`` as a plugin imports it: ``ganbench.api.OptimizerSettings``."""
+    """``ganbench.contracts.loss.OptimizerSettings`` as a plugin imports it: ``ganbench.api.OptimizerSettings``."""
     import ganbench.api
     return f"ganbench.api.{match.group(1)}" if match.group(1) in ganbench.api.__all__ else match.group(0)
 
@@ -130,7 +130,7 @@ def describe_class(cls: type, heading: str) -> list[str]:
 
 
 def render() -> str:
-    from ganbench.component import Component
+    from ganbench.contracts.component import Component
     lines = ["# Component API reference", "",
              "<!-- Generated from the contract classes by `python -m ganbench.api_reference > docs/api.md`; "
              "edit their docstrings, not this file. -->", "",

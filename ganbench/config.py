@@ -23,7 +23,7 @@ import json
 from typing import Any, Literal
 
 from ganbench.errors import ConfigError, GanbenchError
-from ganbench.options import build_options, coerce, options_as_dict
+from ganbench.contracts.options import build_options, coerce, options_as_dict
 
 
 LARGEST_COUNT = 10**12  # steps, batch sizes, intervals: anything above is a typo, and overflows int64 counters
@@ -310,7 +310,7 @@ def fingerprint_of_data(registry: Any, config: RunConfig) -> str | None:
     import torch
 
     from ganbench.data.fingerprint import dataset_fingerprint
-    from ganbench.dataset import DataRequest
+    from ganbench.contracts.dataset import DataRequest
     dataset = registry.create("dataset", config.dataset.name, config.dataset.options)
     if dataset.embedded or not config.data_root:
         return None

@@ -12,10 +12,21 @@ import warnings
 from types import ModuleType
 from typing import Callable
 
-# old module -> the module that holds its code now (both moved in 0.1, before the public API existed)
+# old module -> the module that holds its code now. Each old module forwards straight to the newest
+# place, so a path that moved twice (ganbench.evaluate.evaluator -> ganbench.evaluator -> here) warns once.
 MOVED_MODULES = {
-    "ganbench.evaluate.evaluator": "ganbench.evaluator",
-    "ganbench.data.dataset": "ganbench.dataset",
+    # moved in 0.1, before the public API existed
+    "ganbench.evaluate.evaluator": "ganbench.contracts.evaluator",
+    "ganbench.data.dataset": "ganbench.contracts.dataset",
+    # moved in 0.2: the contracts a plugin subclasses, and their option types, in one package
+    "ganbench.architecture": "ganbench.contracts.architecture",
+    "ganbench.loss": "ganbench.contracts.loss",
+    "ganbench.stabilizer": "ganbench.contracts.stabilizer",
+    "ganbench.evaluator": "ganbench.contracts.evaluator",
+    "ganbench.dataset": "ganbench.contracts.dataset",
+    "ganbench.logger": "ganbench.contracts.logger",
+    "ganbench.component": "ganbench.contracts.component",
+    "ganbench.options": "ganbench.contracts.options",
 }
 
 

@@ -138,12 +138,12 @@ def give_shadowing_notice(entry: Entry, owner: Entry) -> None:
 
 
 def base_classes() -> dict[str, type]:
-    from ganbench.architecture import Architecture
-    from ganbench.dataset import Dataset
-    from ganbench.evaluator import Evaluator
-    from ganbench.logger import Logger
-    from ganbench.loss import Loss
-    from ganbench.stabilizer import Stabilizer
+    from ganbench.contracts.architecture import Architecture
+    from ganbench.contracts.dataset import Dataset
+    from ganbench.contracts.evaluator import Evaluator
+    from ganbench.contracts.logger import Logger
+    from ganbench.contracts.loss import Loss
+    from ganbench.contracts.stabilizer import Stabilizer
     return {"architecture": Architecture, "loss": Loss, "stabilizer": Stabilizer, "evaluator": Evaluator,
             "dataset": Dataset, "logger": Logger}
 

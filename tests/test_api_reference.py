@@ -11,7 +11,7 @@ import pytest
 
 from ganbench import api_reference, testing
 from ganbench.data.spec import DataSpec
-from ganbench.evaluator import Evaluator
+from ganbench.contracts.evaluator import Evaluator
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CHECKS = ("check_architecture", "check_loss", "check_stabilizer", "check_evaluator", "check_dataset", "check_logger")

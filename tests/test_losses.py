@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from ganbench.builtins.losses import BCELoss, HingeLoss, LSGANLoss, MinimaxLoss
-from ganbench.loss import Targets
+from ganbench.contracts.loss import Targets
 
 REAL = torch.tensor([0.0, 2.0])
 FAKE = torch.tensor([0.0, -1.0])

@@ -11,7 +11,7 @@ from ganbench.config import Choice, RunConfig, resolve_config
 from ganbench.engine.setup import prepare
 from ganbench.engine.step import AdversarialStep
 from ganbench.errors import Incompatible
-from ganbench.stabilizer import StepInfo
+from ganbench.contracts.stabilizer import StepInfo
 from ganbench.stabilizers.pac import pack, packed_spec
 from ganbench.data.spec import DataSpec
 

@@ -16,7 +16,7 @@ from ganbench import hookimpl, plugins
 from ganbench.config import Choice, RunConfig
 from ganbench.engine.run import run
 from ganbench.errors import CheckpointError, PluginError
-from ganbench.stabilizer import Stabilizer
+from ganbench.contracts.stabilizer import Stabilizer
 
 TINY = ["--arch", "dcgan", "--arch-opt", "base_channels=8", "--resolution", "8", "--batch-size", "16",
         "--latent-dim", "16", "--log-every", "4", "--sample-every", "1000", "--checkpoint-every", "4",
@@ -175,7 +175,7 @@ def test_a_component_that_breaks_the_contract_is_reported_and_the_rest_works():
 
     plugins.register_module(Liar(), "liar")
     registry = plugins.registry()
-    assert "not a subclass of ganbench.loss.Loss" in plugins.state().plugins["liar"].error
+    assert "not a subclass of ganbench.contracts.loss.Loss" in plugins.state().plugins["liar"].error
     assert registry.get("loss", "bce")
 
 
@@ -362,7 +362,7 @@ SLOW_PHASE_PLUGIN = '''
 import os, sys, time
 from pathlib import Path
 from ganbench import hookimpl, plugins
-from ganbench.evaluator import Evaluator
+from ganbench.contracts.evaluator import Evaluator
 
 def mark(phase):
     if os.environ.get("PHASE") == phase:

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ganbench import hookimpl
-from ganbench.loss import Loss, Targets
+from ganbench.contracts.loss import Loss, Targets
 
 
 class BCELoss(Loss):

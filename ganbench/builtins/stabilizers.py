@@ -35,7 +35,7 @@ docs/stabilizers.md has the same table with defaults and papers.
 from __future__ import annotations
 
 from ganbench import hookimpl
-from ganbench.stabilizer import Stabilizer
+from ganbench.contracts.stabilizer import Stabilizer
 from ganbench.stabilizers.ada import ADA
 from ganbench.stabilizers.consistency import BalancedConsistency, LatentConsistency
 from ganbench.stabilizers.d_noise import DNoise

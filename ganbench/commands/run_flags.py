@@ -136,7 +136,7 @@ class FlagReader:
 
     def assignments(self, pairs: Iterable[str], flag: str, target: str = "") -> dict[str, list[str]]:
         """``KEY=V1,V2`` -> {KEY: [V1, V2]}; ``K1=V,K2=W`` -> two keys; later flags replace earlier keys."""
-        from ganbench.options import parse_assignments
+        from ganbench.contracts.options import parse_assignments
         lists: dict[str, list[str]] = {}
         for pair in pairs:
             for assignment in split_assignments(pair):
@@ -230,7 +230,7 @@ class FlagReader:
 
 def seed_range(text: Any) -> list[int]:
     """``--seeds N``: seeds 0..N-1."""
-    from ganbench.options import coerce
+    from ganbench.contracts.options import coerce
     count = coerce(text, int, "--seeds")
     if count < 1:
         raise _config_error(f"--seeds must be a positive number of seeds, got {text!r}.")

@@ -1,4 +1,4 @@
-"""Deprecated: the Dataset contract moved to ganbench.dataset; import it from ganbench.api.
+"""Deprecated: the Dataset contract moved to ganbench.contracts.dataset; import it from ganbench.api.
 
 Kept so that plugins written for ganbench 0.1 (``from ganbench.data.dataset import Dataset``)
 keep loading, with one DeprecationWarning."""

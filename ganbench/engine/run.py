@@ -20,7 +20,7 @@ from ganbench.engine.setup import Setup, prepare
 from ganbench.engine.best_step import best_of_run
 from ganbench.engine.evaluation import evaluate
 from ganbench.engine.run_loggers import RunLoggers
-from ganbench.logger import RunStart
+from ganbench.contracts.logger import RunStart
 from ganbench.results.atomic import write_json, write_text
 from ganbench.results.result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import torch
 
-from ganbench.logger import Logger, RunStart
+from ganbench.contracts.logger import Logger, RunStart
 from ganbench.results.result import RunResult
 
 LOG = logging.getLogger("ganbench")

@@ -1,4 +1,4 @@
-"""Deprecated: the Evaluator contract moved to ganbench.evaluator; import it from ganbench.api.
+"""Deprecated: the Evaluator contract moved to ganbench.contracts.evaluator; import it from ganbench.api.
 
 Kept so that plugins written for ganbench 0.1 (``from ganbench.evaluate.evaluator import
 EvalContext, Evaluator, quantize``) keep loading, with one DeprecationWarning."""

@@ -24,7 +24,7 @@ import torch
 from ganbench.errors import ConfigError
 
 if TYPE_CHECKING:
-    from ganbench.evaluator import EvalContext
+    from ganbench.contracts.evaluator import EvalContext
 
 SPACES = ("domain", "inception", "timm")
 
@@ -92,7 +92,7 @@ def inception_space(ctx: "EvalContext", weights: str = "") -> FeatureSpace:
 def timm_space(ctx: "EvalContext", **options: Any) -> FeatureSpace:
     from ganbench.evaluate.inception_fidelity import as_rgb, checked_weights
     from ganbench.evaluate.timm_fidelity import TimmOptions, extractor_class, resize_description, weights_file
-    from ganbench.options import build_options
+    from ganbench.contracts.options import build_options
     chosen = build_options(TimmOptions, options, "feature space 'timm'")
     path = weights_file(chosen)
     sha = checked_weights(path)

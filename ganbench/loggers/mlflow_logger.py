@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import torch
 
-from ganbench.logger import Logger, RunStart
+from ganbench.contracts.logger import Logger, RunStart
 from ganbench.loggers.tensorboard import finite_scalars
 from ganbench.results.result import RunResult, RunStatus
 

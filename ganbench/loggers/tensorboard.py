@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from ganbench.logger import Logger, RunStart
+from ganbench.contracts.logger import Logger, RunStart
 from ganbench.results.result import RunResult
 
 

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 from ganbench import plugins
 from ganbench.config import RunConfig, resolve_config
 from ganbench.errors import ConfigError
-from ganbench.options import coerce
+from ganbench.contracts.options import coerce
 from ganbench.registry import Registry
 
 FIELDS = tuple(field.name for field in dataclasses.fields(RunConfig))
