@@ -26,7 +26,7 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
       "ganbench.contracts.loss:OptimizerSettings")),
     ("stabilizer", "ganbench.contracts.stabilizer:Stabilizer", ("ganbench.contracts.stabilizer:StepInfo", "ganbench.contracts.loss:GPenaltyInputs")),
     ("evaluator", "ganbench.contracts.evaluator:Evaluator",
-     ("ganbench.contracts.evaluator:EvalContext", "ganbench.evaluate.feature_space:FeatureSpace")),
+     ("ganbench.contracts.evaluator:EvalContext", "ganbench.contracts.feature_space:FeatureSpace")),
     ("dataset", "ganbench.contracts.dataset:Dataset",
      ("ganbench.contracts.dataset:DataRequest", "ganbench.data.spec:DataSpec", "ganbench.data.source:DataSource")),
     ("logger", "ganbench.contracts.logger:Logger", ("ganbench.contracts.logger:RunStart",)),
@@ -99,11 +99,9 @@ def _public_type(match: re.Match) -> str:
 
 
 def dataclass_fields(cls: type) -> list[tuple[str, str]]:
-    try:
-        hints = typing.get_type_hints(cls)
-    except NameError:  # a type named only for type checkers, to keep imports acyclic: its written name
-        hints = {field.name: field.type for field in dataclasses.fields(cls)}
-    return [(field.name, _type_name(hints[field.name])) for field in dataclasses.fields(cls)]
+    """(name, type as written in the source) of each field: the written name reads as the code does
+    (``torch.device``, ``Callable[[int, int], ...]``) where an evaluated type would be expanded."""
+    return [(field.name, _type_name(field.type)) for field in dataclasses.fields(cls)]
 
 
 def public_path(cls: type) -> str:

@@ -26,7 +26,7 @@ MOVED_MODULES = {
     "ganbench.dataset": "ganbench.contracts.dataset",
     "ganbench.logger": "ganbench.contracts.logger",
     "ganbench.component": "ganbench.contracts.component",
-    "ganbench.options": "ganbench.contracts.options",
+    "ganbench.options": "ganbench.options",
 }
 
 

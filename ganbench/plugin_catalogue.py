@@ -90,7 +90,7 @@ def load() -> dict[str, Any] | None:
 
 def build(state: Any, commands: dict[str, Any]) -> dict[str, Any]:
     """The catalogue of a loaded plugin state; ``commands`` are the plugins' commands by name."""
-    from ganbench.contracts.options import describe_options
+    from ganbench.options import describe_options
     from ganbench.registry import KINDS
     registry = state.fill_registry()
     # A name two plugins registered is listed twice: bare for the component it reaches, qualified

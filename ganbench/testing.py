@@ -40,7 +40,7 @@ from ganbench.errors import GanbenchError, Incompatible
 from ganbench.contracts.evaluator import Evaluator
 from ganbench.contracts.loss import Loss, OptimizerSettings, Penalty, Targets
 from ganbench.registry import NAME_PATTERN, base_classes
-from ganbench.results.result import RunResult, RunStatus
+from ganbench.contracts.run_result import RunResult, RunStatus
 from ganbench.contracts.stabilizer import Stabilizer
 
 __all__ = ["check_architecture", "check_loss", "check_stabilizer", "check_evaluator", "check_dataset", "check_logger",

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from ganbench.config import RunConfig
 from ganbench.errors import GanbenchError
-from ganbench.contracts.options import build_options
+from ganbench.options import build_options
 
 text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20)
 number_like = st.one_of(text, st.integers(-10**6, 10**6).map(str), st.floats(allow_nan=True).map(str))

@@ -5,7 +5,8 @@ import json
 import pytest
 import torch
 
-from ganbench.config import Choice, RunConfig, resolve_config
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import resolve_config
 from ganbench.engine import step as step_module
 from ganbench.engine.run import run
 from ganbench.engine.setup import prepare

@@ -13,10 +13,11 @@ import pytest
 
 from ganbench import testing
 from ganbench.cli import main
-from ganbench.config import Choice, RunConfig, resolve_config
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import resolve_config
 from ganbench.engine.run import run
 from ganbench.contracts.logger import Logger
-from ganbench.results.result import RunStatus
+from ganbench.contracts.run_result import RunStatus
 from ganbench.commands.run_flags import plan_from_flags as plan
 
 

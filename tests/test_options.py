@@ -6,7 +6,7 @@ from typing import Literal
 import pytest
 
 from ganbench.errors import ConfigError
-from ganbench.contracts.options import build_options, describe_options, parse_assignments
+from ganbench.options import build_options, describe_options, parse_assignments
 
 
 @dataclasses.dataclass(frozen=True)

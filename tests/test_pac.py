@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from ganbench.cli import main
-from ganbench.config import Choice, RunConfig, resolve_config
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import resolve_config
 from ganbench.engine.setup import prepare
 from ganbench.engine.step import AdversarialStep
 from ganbench.errors import Incompatible

@@ -12,7 +12,7 @@ from ganbench import registry as registry_module
 from ganbench.api import Stabilizer
 from ganbench.api.testing import ContractNet
 from ganbench.cli import main
-from ganbench.config import resolve_config
+from ganbench.resolve import resolve_config
 from ganbench.sweep.expand import SweepSpec, expand, spec_from_suite
 
 NOTICE = ("stabilizer 'lecam' of plugin 'holdout' is reachable as 'holdout:lecam'; "

@@ -439,7 +439,7 @@ def write_lock(results: Path, run_id: str, pid: int, host: str) -> Path:
 
 def test_a_run_another_process_is_training_is_refused_in_one_sentence(tmp_path, cli):
     import socket
-    from ganbench.config import resolve_config
+    from ganbench.resolve import resolve_config
     config = resolve_config(ring_config(tmp_path))
     write_lock(tmp_path, config.run_id, os.getppid(), socket.gethostname())  # a live process on this host
     code, _, err = cli("run", "--arch", "mlp", "--dataset", "ring8", "--batch-size", "32", "--steps", "20",
@@ -453,7 +453,7 @@ def test_a_run_another_process_is_training_is_refused_in_one_sentence(tmp_path, 
 
 def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
     import socket
-    from ganbench.config import resolve_config
+    from ganbench.resolve import resolve_config
     config = resolve_config(ring_config(tmp_path, steps=5, evaluators=[Choice("stability")]))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

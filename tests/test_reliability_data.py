@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganbench.config import Choice, RunConfig, resolve_config
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import resolve_config
 
 # The smallest image run there is: the MLP on 8 px images, 4 steps, no evaluator.
 IMAGE_RUN = ["run", "--arch", "mlp", "--dataset", "imagefolder", "--data-opt", "channels=1", "--resolution", "8",

@@ -11,7 +11,8 @@ from torch import nn
 from ganbench import plugins
 from ganbench.contracts.architecture import Discriminator, DOutput, Generator, Neck
 from ganbench.cli import main
-from ganbench.config import Choice, RunConfig, resolve_stabilizers
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import resolve_stabilizers
 from ganbench.engine import step as step_module
 from ganbench.engine.run import run
 from ganbench.engine.setup import create_stabilizers, optimizer_settings, prepare

@@ -10,7 +10,8 @@ from torch import nn
 
 from ganbench import plugins
 from ganbench.contracts.architecture import Discriminator, DOutput
-from ganbench.config import Choice, RunConfig, resolve_config
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import resolve_config
 from ganbench.engine.setup import prepare
 from ganbench.engine.step import AdversarialStep
 from ganbench.errors import Incompatible

@@ -15,7 +15,8 @@ import time
 
 import torch
 
-from ganbench.config import Choice, RunConfig, resolve_config
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import resolve_config
 from ganbench.engine.setup import prepare
 from ganbench.engine.step import AdversarialStep
 from ganbench.contracts.stabilizer import StepInfo

@@ -25,11 +25,11 @@ from ganbench.data.source import DataSource, StreamingSource, TensorSource
 from ganbench.data.spec import DataSpec
 from ganbench.contracts.dataset import DataRequest, Dataset
 from ganbench.errors import ConfigError, DataError, EvaluationError, GanbenchError, Incompatible
-from ganbench.evaluate.feature_space import FeatureSpace
+from ganbench.contracts.feature_space import FeatureSpace
 from ganbench.contracts.evaluator import Direction, EvalContext, Evaluator, quantize
 from ganbench.contracts.logger import Logger, RunStart
 from ganbench.contracts.loss import GPenaltyInputs, Loss, OptimizerSettings, Penalty, PenaltyInputs, Targets
-from ganbench.contracts.options import added_later
+from ganbench.options import added_later
 from ganbench.contracts.stabilizer import CriticInputs, Stabilizer, StepInfo
 # Building blocks that plugin architectures reuse, so that a paper's trick is implemented once.
 from ganbench.stabilizers.minibatch_std import MinibatchStdLayer

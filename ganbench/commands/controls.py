@@ -31,7 +31,7 @@ def controls(results_dir: str | None, dataset: str, data_opt: tuple[str, ...], d
     from ganbench.commands.run_flags import parse_named_options
     from ganbench.config import Choice
     from ganbench.engine.control_run import controls_base_config, evaluate_controls
-    from ganbench.contracts.options import parse_assignments
+    from ganbench.options import parse_assignments
 
     eval_options = parse_named_options(eval_opt, "--eval-opt", list(evaluators), "evaluator")
     base = controls_base_config(Choice(dataset, parse_assignments(data_opt, "--data-opt")), data_root, resolution,

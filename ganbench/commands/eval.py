@@ -41,7 +41,7 @@ def register(cli: click.Group) -> None:
             return
         from ganbench.config import Choice
         from ganbench.trained.reevaluate import reevaluate
-        from ganbench.contracts.options import coerce
+        from ganbench.options import coerce
 
         names = list(evaluators)
         options = parse_named_options(eval_opt, "--eval-opt", names, "evaluator")
@@ -60,10 +60,11 @@ def evaluate_external(samples: str, dataset: str | None, data_opt, data_root, re
     import os
 
     from ganbench.commands.run_flags import parse_named_options
-    from ganbench.config import Choice, resolve_config
+    from ganbench.config import Choice
+    from ganbench.resolve import resolve_config
     from ganbench.engine.external_run import evaluate_samples
     from ganbench.errors import ConfigError
-    from ganbench.contracts.options import parse_assignments
+    from ganbench.options import parse_assignments
 
     if dataset is None:
         raise ConfigError("--samples needs --dataset: the data set whose run protocol scores them.")

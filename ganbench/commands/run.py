@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ganbench.commands.run_flags import FLAG_GRAMMAR, config_from_flags, run_options
-from ganbench.results.result import RunStatus
+from ganbench.contracts.run_result import RunStatus
 
 console = Console()
 

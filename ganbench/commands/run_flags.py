@@ -112,7 +112,7 @@ def refuse_empty_component_name(flag: str) -> None:
     kind = FLAG_KINDS.get(flag)
     if kind is not None:
         from ganbench import plugins
-        from ganbench.config import refuse_empty_name
+        from ganbench.resolve import refuse_empty_name
         refuse_empty_name(plugins.registry(), kind, "")
 
 
@@ -136,7 +136,7 @@ class FlagReader:
 
     def assignments(self, pairs: Iterable[str], flag: str, target: str = "") -> dict[str, list[str]]:
         """``KEY=V1,V2`` -> {KEY: [V1, V2]}; ``K1=V,K2=W`` -> two keys; later flags replace earlier keys."""
-        from ganbench.contracts.options import parse_assignments
+        from ganbench.options import parse_assignments
         lists: dict[str, list[str]] = {}
         for pair in pairs:
             for assignment in split_assignments(pair):
@@ -230,7 +230,7 @@ class FlagReader:
 
 def seed_range(text: Any) -> list[int]:
     """``--seeds N``: seeds 0..N-1."""
-    from ganbench.contracts.options import coerce
+    from ganbench.options import coerce
     count = coerce(text, int, "--seeds")
     if count < 1:
         raise _config_error(f"--seeds must be a positive number of seeds, got {text!r}.")
@@ -323,7 +323,7 @@ def raw_config_from_flags(values: dict[str, Any]) -> dict[str, Any]:
 
 def config_from_flags(values: dict[str, Any], registry: Any = None):
     """The resolved configuration of ``ganbench run``'s flags: a sweep of one point, resolved once."""
-    from ganbench.config import resolve_config
+    from ganbench.resolve import resolve_config
     return resolve_config(raw_config_from_flags(values), registry)
 
 

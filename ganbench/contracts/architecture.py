@@ -10,18 +10,15 @@ the generator, coarse to fine, and take the matching list in the discriminator;
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, NamedTuple, Sequence
+from typing import NamedTuple, Sequence
 
 import torch
 from torch import nn
 
 from ganbench.contracts.component import Component
+from ganbench.contracts.penalty import Penalty
 from ganbench.data.spec import DataSpec
 from ganbench.errors import Incompatible
-
-if TYPE_CHECKING:  # loss.py and stabilizer.py import this module
-    from ganbench.contracts.loss import Penalty
-    from ganbench.contracts.stabilizer import Stabilizer
 
 Images = torch.Tensor | list[torch.Tensor]
 
@@ -149,8 +146,11 @@ class Architecture(Component):
         """
         return []
 
-    def check_stabilizers(self, stabilizers: Sequence["Stabilizer"]) -> None:
+    def check_stabilizers(self, stabilizers: Sequence[Component]) -> None:
         """Raise Incompatible with the reason when a stabilizer of the run cannot work here.
+
+        ``stabilizers`` are the run's Stabilizer objects (typed by their base class here because the
+        Stabilizer contract is built on this one: it receives the architecture in its ``check``).
 
         Optional; accepts every stabilizer by default. For an architecture that applies a
         trick itself (spectral norm, minibatch-std, R1), so that the same stabilizer on top

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ganbench.contracts.options import NoOptions, build_options
+from ganbench.options import NoOptions, build_options
 
 
 class Component:

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal
+from typing import Any, Callable, ClassVar, Literal
 
 import torch
 
 from ganbench.contracts.component import Component
+from ganbench.contracts.feature_space import FeatureSpace
 from ganbench.data.source import DataSource
 from ganbench.data.spec import DataSpec
-
-if TYPE_CHECKING:
-    from ganbench.evaluate.feature_space import FeatureSpace
 
 Direction = Literal["lower", "higher"]
 

@@ -12,16 +12,14 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import torch
 
+from ganbench.config import RunConfig
 from ganbench.contracts.component import Component
+from ganbench.contracts.run_result import RunResult
 from ganbench.errors import ConfigError
-if TYPE_CHECKING:  # for annotations only: the config and results modules resolve through the registry,
-    # which imports this contract
-    from ganbench.config import RunConfig
-    from ganbench.results.result import RunResult
 
 
 @dataclasses.dataclass

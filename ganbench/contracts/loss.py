@@ -9,12 +9,13 @@ outputs of the loss's own pass (``PenaltyInputs.real_out``/``fake_out``) at no e
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Literal
+from typing import Any
 
 import torch
 
 from ganbench.contracts.architecture import Discriminator, DOutput, Generator, Images
 from ganbench.contracts.component import Component
+from ganbench.contracts.penalty import Penalty  # here too: its inputs are defined below
 
 
 @dataclasses.dataclass
@@ -69,20 +70,6 @@ class GPenaltyInputs:
     fake: Images
     fake_out: DOutput
     step: int
-
-
-@dataclasses.dataclass
-class Penalty:
-    """An extra loss term, evaluated every ``interval`` steps and scaled by the interval.
-
-    ``target`` says whose loss it joins: the discriminator's (gradient penalties, R1; ``compute`` takes
-    PenaltyInputs) or the generator's (StyleGAN2's path length, ``Stabilizer.g_penalties``; ``compute``
-    takes GPenaltyInputs). A generator penalty is trained on but kept out of the logged ``g_loss``."""
-
-    name: str
-    compute: Callable[[Any], torch.Tensor]
-    interval: int = 1
-    target: Literal["discriminator", "generator"] = "discriminator"
 
 
 class Loss(Component):

@@ -35,7 +35,8 @@ def calibration_evaluators(base: RunConfig) -> RunConfig:
     if base.evaluators is not None:
         return base
     from ganbench import plugins
-    from ganbench.config import Choice, resolve_config
+    from ganbench.config import Choice
+    from ganbench.resolve import resolve_config
     from ganbench.engine.setup import choose_evaluators
     registry = plugins.registry()
     spec = prepare_data_only(base, registry).spec

@@ -10,7 +10,8 @@ from torch import nn
 
 from ganbench import plugins
 from ganbench.contracts.architecture import Architecture, BuildRequest, Discriminator, Generator, Neck
-from ganbench.config import Choice, RunConfig, ensure_resolved
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import ensure_resolved
 from ganbench.contracts.dataset import DataRequest, Dataset
 from ganbench.data.source import DataSource
 from ganbench.data.spec import DataSpec

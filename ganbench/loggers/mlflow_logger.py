@@ -17,7 +17,7 @@ import torch
 
 from ganbench.contracts.logger import Logger, RunStart
 from ganbench.loggers.tensorboard import finite_scalars
-from ganbench.results.result import RunResult, RunStatus
+from ganbench.contracts.run_result import RunResult, RunStatus
 
 PARAM_LENGTH = 500  # MLflow refuses longer parameter values on some stores; a config value never needs more
 

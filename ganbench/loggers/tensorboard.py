@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from ganbench.contracts.logger import Logger, RunStart
-from ganbench.results.result import RunResult
+from ganbench.contracts.run_result import RunResult
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,7 +12,7 @@ import torch
 
 from ganbench.contracts.logger import Logger, RunStart
 from ganbench.loggers.tensorboard import finite_scalars
-from ganbench.results.result import RunResult
+from ganbench.contracts.run_result import RunResult
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Before config.json had a ``schema_version``, a run's id hashed its options as typed (the string
 "0.8" from the command line, the float 0.8 from a suite) and without the options' defaults, so
 one configuration could have several ids. A migrated run gets the id that
-:func:`ganbench.config.resolve_config` gives its settings today: its config.json is rewritten in the
+:func:`ganbench.resolve.resolve_config` gives its settings today: its config.json is rewritten in the
 resolved form, result.json gets the new id and group, and the directory is renamed to the new id.
 Nothing else in it changes (metrics, samples and checkpoints are the same files).
 
@@ -20,7 +20,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ganbench.config import RunConfig, resolve_config
+from ganbench.config import RunConfig
+from ganbench.resolve import resolve_config
 from ganbench.errors import GanbenchError
 from ganbench.results.atomic import write_json
 from ganbench.results.run_dir import RunDir, read_json

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ganbench.errors import CheckpointError
-from ganbench.results.result import RunResult
+from ganbench.contracts.run_result import RunResult
 
 
 class RunDir:
