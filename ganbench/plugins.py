@@ -21,13 +21,14 @@ from ganbench.errors import PluginError
 from ganbench.registry import BUILTIN_NAMESPACE, KINDS, PLURALS, Registry
 
 ENTRY_POINT_GROUP = "ganbench"
+# The packages that hold the built-in components, each registering its own through the same hooks as a
+# plugin (a hookimpl in the package's __init__); each is a plugin named after its package.
 BUILTIN_MODULES = (
-    "ganbench.builtins.losses",
-    "ganbench.builtins.datasets",
-    "ganbench.builtins.stabilizers",
-    "ganbench.builtins.evaluators",
-    "ganbench.builtins.sample_metrics",
-    "ganbench.builtins.loggers",
+    "ganbench.losses",
+    "ganbench.datasets",
+    "ganbench.stabilizers",
+    "ganbench.evaluate",
+    "ganbench.loggers",
 )
 _skip_entry_points = False  # set by the test suite so that tests never see installed plugins
 
@@ -174,9 +175,8 @@ def reset() -> None:
 def load_builtins(target: PluginState) -> None:
     for module_name in BUILTIN_MODULES:
         module = importlib.import_module(module_name)
-        short = module_name.rsplit(".", 1)[-1]
-        target.add_plugin(module, f"ganbench.{short}", PluginInfo(name=f"ganbench.{short}", package="ganbench",
-                                                                 builtin=True, version=_version("ganbench")))
+        target.add_plugin(module, module_name, PluginInfo(name=module_name, package="ganbench",
+                                                          builtin=True, version=_version("ganbench")))
 
 
 def allowed_plugins() -> set[str] | None:
