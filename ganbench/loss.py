@@ -3,6 +3,7 @@
 Kept for one release so that code written for ganbench 0.1 (``from ganbench.loss import Loss, Targets, Penalty``)
 keeps working, with one DeprecationWarning (see ganbench/moved.py)."""
 
-from ganbench.moved import warn_moved
+from ganbench.moved import names_moved, warn_moved
 
 __getattr__ = warn_moved(__name__)
+__dir__ = names_moved(__name__)

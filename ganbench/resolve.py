@@ -32,7 +32,7 @@ def resolve_config(config: RunConfig | dict[str, Any], registry: Any = None, fin
     ``fingerprint_data`` is off: a migration cannot know which files an old run read). Resolving a
     resolved config changes nothing."""
     if registry is None:
-        from ganbench import plugins  # loads the plugins, and torch with them: only when resolving
+        from ganbench.plugin_host import plugins  # loads the plugins, and torch with them: only when resolving
         registry = plugins.registry()
     data = config.to_dict() if isinstance(config, RunConfig) else dict(config)
     resolved = RunConfig.from_dict(data).validate()

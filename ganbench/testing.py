@@ -30,7 +30,8 @@ from typing import Any, Iterator, Sequence
 import torch
 from torch import nn
 
-from ganbench import hookimpl, plugins
+from ganbench import hookimpl
+from ganbench.plugin_host import plugins
 from ganbench.contracts.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator, Neck
 from ganbench.config import Choice, RunConfig
 from ganbench.contracts.dataset import DataRequest, Dataset
@@ -39,7 +40,7 @@ from ganbench.data.spec import DataSpec
 from ganbench.errors import GanbenchError, Incompatible
 from ganbench.contracts.evaluator import Evaluator
 from ganbench.contracts.loss import Loss, OptimizerSettings, Penalty, Targets
-from ganbench.registry import NAME_PATTERN, base_classes
+from ganbench.plugin_host.registry import NAME_PATTERN, base_classes
 from ganbench.contracts.run_result import RunResult, RunStatus
 from ganbench.contracts.stabilizer import Stabilizer
 

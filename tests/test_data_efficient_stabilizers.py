@@ -9,7 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from ganbench import plugins, testing
+from ganbench import testing
+from ganbench.plugin_host import plugins
 from ganbench.contracts.architecture import DOutput, Discriminator
 from ganbench.config import Choice, RunConfig
 from ganbench.engine import step as step_module

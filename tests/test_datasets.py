@@ -12,7 +12,7 @@ import pytest
 import torch
 from PIL import Image
 
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.contracts.dataset import DataRequest
 from ganbench.datasets.digits import channel_classes, digit_images
 from ganbench.datasets.mixtures import MixtureSource

@@ -123,7 +123,7 @@ def test_a_missing_tracker_package_is_one_sentence_before_training(tmp_path, mon
 @pytest.mark.parametrize("name", ["wandb", "tensorboard"])
 def test_every_tracker_package_is_checked_the_same_way(monkeypatch, name):
     monkeypatch.setitem(sys.modules, name, None)
-    from ganbench import plugins
+    from ganbench.plugin_host import plugins
     with pytest.raises(Exception, match=rf"logger '{name}' needs the {name} package: pip install 'ganbench\[{name}\]'\."):
         plugins.registry().create("logger", name).check()
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ganbench import hookimpl, plugins
+from ganbench import hookimpl
+from ganbench.plugin_host import plugins
 from ganbench.errors import PluginError, UnknownComponent
 from ganbench.contracts.loss import Loss
-from ganbench.registry import Registry
+from ganbench.plugin_host.registry import Registry
 
 
 class FakeLoss(Loss):

@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import pytest
 
-from ganbench import hookimpl, plugins
-from ganbench import registry as registry_module
+from ganbench import hookimpl
+from ganbench.plugin_host import plugins
+from ganbench.plugin_host import registry as registry_module
 from ganbench.api import Stabilizer
 from ganbench.api.testing import ContractNet
 from ganbench.cli import main

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganbench import hookimpl, plugins
+from ganbench import hookimpl
+from ganbench.plugin_host import plugins
 from ganbench.config import Choice, RunConfig
 from ganbench.engine.run import run
 from ganbench.errors import CheckpointError, PluginError
@@ -361,7 +362,8 @@ def test_periodic_evaluations_survive_a_kill_neither_lost_nor_doubled(tmp_path, 
 SLOW_PHASE_PLUGIN = '''
 import os, sys, time
 from pathlib import Path
-from ganbench import hookimpl, plugins
+from ganbench import hookimpl
+from ganbench.plugin_host import plugins
 from ganbench.contracts.evaluator import Evaluator
 
 def mark(phase):
@@ -690,7 +692,7 @@ def test_an_unknown_name_says_which_plugin_did_not_load(cli):
 
 
 def test_uninstall_takes_the_plugin_name_that_plugins_list_shows(cli, monkeypatch, capsys):
-    from ganbench import plugin_install
+    from ganbench.plugin_host import install
     plugins.register_module(HoldoutPlugin(), "holdout")
     plugins.state().plugins["holdout"].package = "ganbench-holdout"
     removed, installed = [], {"ganbench-holdout"}
@@ -700,14 +702,14 @@ def test_uninstall_takes_the_plugin_name_that_plugins_list_shows(cli, monkeypatc
         installed.difference_update(arguments[2:])
         return ""
 
-    monkeypatch.setattr(plugin_install, "pip", fake_pip)
-    monkeypatch.setattr(plugin_install, "is_installed", lambda name: name in installed)
+    monkeypatch.setattr(install, "pip", fake_pip)
+    monkeypatch.setattr(install, "is_installed", lambda name: name in installed)
     from ganbench.cli import main
     main(["plugins", "uninstall", "holdout"])
     assert removed == ["ganbench-holdout"] and "uninstalled ganbench-holdout." in capsys.readouterr().out
     # pip that removes nothing (installed elsewhere) is a failure, not a silent success.
     installed.add("ganbench-holdout")
-    monkeypatch.setattr(plugin_install, "pip", lambda arguments: "")
+    monkeypatch.setattr(install, "pip", lambda arguments: "")
     code, _, err = cli("plugins", "uninstall", "holdout")
     assert code == 2 and "pip did not uninstall ganbench-holdout" in err
     code, _, err = cli("plugins", "uninstall", "nothing-here")

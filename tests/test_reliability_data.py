@@ -308,7 +308,7 @@ def broken_plugin(monkeypatch) -> str:
     """A plugin whose entry point fails to import, loaded the way installed plugins are."""
     import importlib.metadata
 
-    from ganbench import plugins
+    from ganbench.plugin_host import plugins
     broken = importlib.metadata.EntryPoint(name="exploding", value="exploding_plugin_nowhere", group="ganbench")
     with monkeypatch.context() as patch:  # only while the plugins load: torch reads entry points too
         patch.setattr(plugins.importlib.metadata, "entry_points", lambda group: [broken])

@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.contracts.architecture import BuildRequest, Neck
 from ganbench.config import Choice, RunConfig
 from ganbench.contracts.dataset import DataRequest

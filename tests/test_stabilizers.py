@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.contracts.architecture import Discriminator, DOutput, Generator, Neck
 from ganbench.cli import main
 from ganbench.config import Choice, RunConfig

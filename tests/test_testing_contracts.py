@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganbench import plugins, testing
+from ganbench import testing
+from ganbench.plugin_host import plugins
 from ganbench.contracts.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator
 from ganbench.contracts.dataset import DataRequest, Dataset
 from ganbench.data.source import TensorSource

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.contracts.architecture import Discriminator, DOutput
 from ganbench.config import Choice, RunConfig
 from ganbench.resolve import resolve_config

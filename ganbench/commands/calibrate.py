@@ -40,7 +40,7 @@ def calibrate(results_dir: str | None, dataset: str, data_opt: tuple[str, ...], 
     from ganbench.engine.ladder_run import CALIBRATION_FOLDER, calibrate as run_calibration, validate_defect_names
     from ganbench.errors import ConfigError
     from ganbench.options import coerce, parse_assignments
-    from ganbench.results.atomic import write_json, write_text
+    from ganbench.atomic import write_json, write_text
     from ganbench.results.calibration_table import render, to_terminal
 
     count = coerce(seeds, int, "--seeds")

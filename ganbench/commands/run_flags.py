@@ -111,7 +111,7 @@ def refuse_empty_component_name(flag: str) -> None:
     never read as the baseline (resolution says the same of an empty name in a suite)."""
     kind = FLAG_KINDS.get(flag)
     if kind is not None:
-        from ganbench import plugins
+        from ganbench.plugin_host import plugins
         from ganbench.resolve import refuse_empty_name
         refuse_empty_name(plugins.registry(), kind, "")
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.config import Choice, RunConfig
 from ganbench.resolve import ensure_resolved, resolve_config
 from ganbench.controls import CONTROLS, build_control, controls_for, is_control_name
@@ -25,7 +25,7 @@ from ganbench.engine.setup import choose_evaluators, load_data
 from ganbench.errors import ConfigError, Incompatible
 from ganbench.contracts.evaluator import Evaluator
 from ganbench.ladders import LadderSource, build_step, is_step_name, ladder_data
-from ganbench.results.atomic import write_json
+from ganbench.atomic import write_json
 from ganbench.contracts.run_result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
 

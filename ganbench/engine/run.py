@@ -22,7 +22,7 @@ from ganbench.engine.best_step import best_of_run
 from ganbench.engine.evaluation import evaluate
 from ganbench.engine.run_loggers import RunLoggers
 from ganbench.contracts.logger import RunStart
-from ganbench.results.atomic import write_json, write_text
+from ganbench.atomic import write_json, write_text
 from ganbench.contracts.run_result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
 from ganbench.results.run_lock import run_lock
@@ -63,7 +63,7 @@ def fingerprint_downloaded_data(config: RunConfig) -> None:
     """Files that ``--download`` fetched during set-up were not there when the config was resolved:
     fingerprint them now, so this run has the id that the next run on the same files will compute."""
     if config.download and config.data_fingerprint is None and config.data_root:
-        from ganbench import plugins
+        from ganbench.plugin_host import plugins
         from ganbench.resolve import fingerprint_of_data
         config.data_fingerprint = fingerprint_of_data(plugins.registry(), config)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.contracts.architecture import Architecture, BuildRequest, Discriminator, Generator, Neck
 from ganbench.config import Choice, RunConfig
 from ganbench.resolve import ensure_resolved
@@ -22,7 +22,7 @@ from ganbench.errors import CheckpointError, ConfigError, DataError, Incompatibl
 from ganbench.contracts.evaluator import Evaluator
 from ganbench.contracts.logger import Logger
 from ganbench.contracts.loss import Loss, OptimizerSettings, Penalty
-from ganbench.registry import Registry
+from ganbench.plugin_host.registry import Registry
 from ganbench.contracts.stabilizer import Stabilizer
 
 DEFAULT_SETTINGS = OptimizerSettings()  # DCGAN: Adam lr 2e-4, betas (0.5, 0.999)

@@ -23,7 +23,7 @@ from typing import Any
 from ganbench.config import RunConfig
 from ganbench.resolve import resolve_config
 from ganbench.errors import GanbenchError
-from ganbench.results.atomic import write_json
+from ganbench.atomic import write_json
 from ganbench.results.run_dir import RunDir, read_json
 
 
@@ -153,7 +153,7 @@ def _rename_checkpoint_owner(path: Path, run_id: str) -> None:
         return
     import torch
 
-    from ganbench.results.atomic import write_with
+    from ganbench.atomic import write_with
     state = torch.load(path, map_location="cpu", weights_only=True)  # ganbench's own format, no code runs
     state["run_id"] = run_id
     write_with(path, lambda temporary: torch.save(state, temporary))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import quote
 
-from ganbench.results.atomic import write_text
+from ganbench.atomic import write_text
 from ganbench.results.compare import compare_results
 from ganbench.results.comparison import Comparison, GroupSummary
 from ganbench.results.formats import table_cells

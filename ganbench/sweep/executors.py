@@ -28,7 +28,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Protocol, Sequence
 
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.config import RunConfig
 from ganbench.engine.cores import threads_per_worker, usable_cores
 from ganbench.engine.interrupt import install_stop_handler, stop_on_signals

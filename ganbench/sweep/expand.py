@@ -18,12 +18,12 @@ import tomllib
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.config import RunConfig
 from ganbench.resolve import resolve_config
 from ganbench.errors import ConfigError
 from ganbench.options import coerce
-from ganbench.registry import Registry
+from ganbench.plugin_host.registry import Registry
 
 FIELDS = tuple(field.name for field in dataclasses.fields(RunConfig))
 COMPONENTS = {"arch": "architecture", "loss": "loss", "dataset": "dataset"}

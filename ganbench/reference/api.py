@@ -1,7 +1,7 @@
 """The component API reference (docs/api.md), generated from the contract classes' docstrings, as
 docs/hooks.md is from the hookspecs: one source of truth.
 
-    python -m ganbench.api_reference > docs/api.md
+    python -m ganbench.reference.api > docs/api.md
 
 For each of the six kinds it lists the base class a plugin subclasses, every class attribute it
 may set and every method it may implement, with the signature and the docstring that says when
@@ -130,7 +130,7 @@ def describe_class(cls: type, heading: str) -> list[str]:
 def render() -> str:
     from ganbench.contracts.component import Component
     lines = ["# Component API reference", "",
-             "<!-- Generated from the contract classes by `python -m ganbench.api_reference > docs/api.md`; "
+             "<!-- Generated from the contract classes by `python -m ganbench.reference.api > docs/api.md`; "
              "edit their docstrings, not this file. -->", "",
              "Every component subclasses the base class of its kind and sets three class attributes: "
              "`name` (kebab-case, unique in its kind), `description` (one sentence) and `Options` (a "
