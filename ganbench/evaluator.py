@@ -1,7 +1,8 @@
 """Deprecated: the Evaluator contract moved to ganbench.contracts.evaluator; import it from ganbench.api.
 
-Kept for one release so that code written for ganbench 0.1 (``from ganbench.evaluator import Evaluator, EvalContext, quantize``)
-keeps working, with one DeprecationWarning (see ganbench/moved.py)."""
+Kept for one release so that code written for ganbench 0.1
+(``from ganbench.evaluator import Evaluator, EvalContext``) keeps working, with one DeprecationWarning
+(see ganbench/moved.py)."""
 
 from ganbench.moved import names_moved, warn_moved
 

@@ -12,8 +12,8 @@ __getattr__ = warn_moved(__name__)
 __dir__ = names_moved(__name__)
 
 from ganbench.plugin_host.hookspecs import (hookspec, register_architectures, register_commands,  # noqa: E402
-                                           register_datasets, register_evaluators, register_loggers,
-                                           register_losses, register_stabilizers)
+                                            register_datasets, register_evaluators, register_loggers,
+                                            register_losses, register_stabilizers)
 
 __all__ = ["hookspec", "register_architectures", "register_losses", "register_stabilizers", "register_evaluators",
            "register_datasets", "register_loggers", "register_commands"]

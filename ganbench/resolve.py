@@ -22,7 +22,8 @@ from ganbench.errors import ConfigError, GanbenchError
 from ganbench.options import build_options, options_as_dict
 
 
-def resolve_config(config: RunConfig | dict[str, Any], registry: Any = None, fingerprint_data: bool = True) -> RunConfig:
+def resolve_config(config: RunConfig | dict[str, Any], registry: Any = None,
+                   fingerprint_data: bool = True) -> RunConfig:
     """The fully typed configuration that ``config`` asks for; the only source of run ids.
 
     Scalars are typed and validated, every component's options are built from its ``Options``

@@ -176,7 +176,7 @@ def test_a_component_that_breaks_the_contract_is_reported_and_the_rest_works():
 
     plugins.register_module(Liar(), "liar")
     registry = plugins.registry()
-    assert "not a subclass of ganbench.contracts.loss.Loss" in plugins.state().plugins["liar"].error
+    assert "not a subclass of ganbench.api.Loss" in plugins.state().plugins["liar"].error
     assert registry.get("loss", "bce")
 
 

@@ -153,7 +153,7 @@ def check_contract(kind: str, cls: object, plugin: str) -> None:
     base = base_classes()[kind]
     if not isinstance(cls, type) or not issubclass(cls, base):
         raise PluginError(f"plugin {plugin!r} registered {cls!r} as a {kind}, but it is not a subclass of "
-                          f"{base.__module__}.{base.__name__}.")
+                          f"ganbench.api.{base.__name__}.")  # where a plugin imports it from
     if not dataclasses.is_dataclass(getattr(cls, "Options", None)):
         raise PluginError(f"plugin {plugin!r} registered {kind} {getattr(cls, 'name', cls)!r} whose Options "
                           f"is not a dataclass.")

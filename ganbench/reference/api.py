@@ -19,12 +19,14 @@ from typing import Any
 # (kind, the base class, the classes its methods receive or return), in the order of a plugin tutorial.
 SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("architecture", "ganbench.contracts.architecture:Architecture",
-     ("ganbench.contracts.architecture:Generator", "ganbench.contracts.architecture:Discriminator", "ganbench.contracts.architecture:Neck",
-      "ganbench.contracts.architecture:BuildRequest", "ganbench.contracts.architecture:DOutput")),
+     ("ganbench.contracts.architecture:Generator", "ganbench.contracts.architecture:Discriminator",
+      "ganbench.contracts.architecture:Neck", "ganbench.contracts.architecture:BuildRequest",
+      "ganbench.contracts.architecture:DOutput")),
     ("loss", "ganbench.contracts.loss:Loss",
-     ("ganbench.contracts.loss:Targets", "ganbench.contracts.loss:Penalty", "ganbench.contracts.loss:PenaltyInputs",
+     ("ganbench.contracts.loss:Targets", "ganbench.contracts.penalty:Penalty", "ganbench.contracts.loss:PenaltyInputs",
       "ganbench.contracts.loss:OptimizerSettings")),
-    ("stabilizer", "ganbench.contracts.stabilizer:Stabilizer", ("ganbench.contracts.stabilizer:StepInfo", "ganbench.contracts.loss:GPenaltyInputs")),
+    ("stabilizer", "ganbench.contracts.stabilizer:Stabilizer",
+     ("ganbench.contracts.stabilizer:StepInfo", "ganbench.contracts.loss:GPenaltyInputs")),
     ("evaluator", "ganbench.contracts.evaluator:Evaluator",
      ("ganbench.contracts.evaluator:EvalContext", "ganbench.contracts.feature_space:FeatureSpace")),
     ("dataset", "ganbench.contracts.dataset:Dataset",
