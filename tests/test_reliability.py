@@ -39,7 +39,7 @@ def tiny_config(results: Path, **changes) -> RunConfig:
 
 def cli_command(results: Path, steps: int) -> list[str]:
     arguments = [a for a in TINY if a not in ("--evaluator", "none-such")]
-    code = ("import sys; from ganbench import plugins; plugins._skip_entry_points = False; "
+    code = ("import sys; from ganbench.plugin_host import plugins; plugins._skip_entry_points = False; "
             "from ganbench.cli import main; main(sys.argv[1:])")
     return [sys.executable, "-c", code, "run", *arguments, "--steps", str(steps), "--results-dir", str(results)]
 
@@ -189,7 +189,7 @@ def test_a_plugin_that_raises_at_import_is_reported_and_switched_off(tmp_path):
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: exploding-plugin\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text("[ganbench]\nexploding = exploding_plugin\n")
-    code = ("import json; from ganbench import plugins; s = plugins.state(); s.fill_registry(); "
+    code = ("import json; from ganbench.plugin_host import plugins; s = plugins.state(); s.fill_registry(); "
             "print(json.dumps({n: i.error for n, i in s.plugins.items()}))")
     environment = {**os.environ, "PYTHONPATH": str(tmp_path)}
     environment.pop("GANBENCH_LOAD_PLUGINS", None)
