@@ -22,19 +22,16 @@ the user gave). The points are:
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
 
-from ganbench.contracts.architecture import Discriminator, DOutput, Generator, Images, map_images
+from ganbench.contracts.architecture import Architecture, Discriminator, DOutput, Generator, Images, map_images
 from ganbench.contracts.component import Component
-from ganbench.contracts.loss import OptimizerSettings, Penalty, Targets
-
-if TYPE_CHECKING:
-    from ganbench.contracts.architecture import Architecture
-    from ganbench.data.spec import DataSpec
-    from ganbench.contracts.loss import Loss
+from ganbench.contracts.loss import Loss, OptimizerSettings, Targets
+from ganbench.contracts.penalty import Penalty
+from ganbench.data.spec import DataSpec
 
 
 @dataclasses.dataclass(frozen=True)
