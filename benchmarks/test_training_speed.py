@@ -21,7 +21,7 @@ from ganbench.datasets.idx import read_split
 from ganbench.engine.run import run
 from ganbench.engine.setup import prepare
 from ganbench.engine.step import AdversarialStep
-from ganbench.stabilizer import StepInfo
+from ganbench.contracts.stabilizer import StepInfo
 
 BATCH = 64
 STEPS = {32: 60, 64: 20}

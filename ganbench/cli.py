@@ -33,14 +33,14 @@ class GanbenchGroup(click.Group):
             raise StoppedByUser from error
 
     def list_commands(self, context: click.Context) -> list[str]:
-        from ganbench import plugin_catalogue
-        return sorted({*COMMAND_MODULES, *self.commands, *plugin_catalogue.current()["commands"]})
+        from ganbench.plugin_host import catalogue
+        return sorted({*COMMAND_MODULES, *self.commands, *catalogue.current()["commands"]})
 
     def format_commands(self, context: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list of ``--help``: plugin commands described from the plugin catalogue, so
         that listing them imports no plugin (and no torch) while the catalogue is current."""
-        from ganbench import plugin_catalogue
-        described = plugin_catalogue.current()["commands"]
+        from ganbench.plugin_host import catalogue
+        described = catalogue.current()["commands"]
         names = self.list_commands(context)
         limit = formatter.width - 6 - max(len(name) for name in names)
         rows = []

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import ganbench_dcgan
-from ganbench import hookspecs
+from ganbench.plugin_host import hookspecs
 from ganbench.api import BuildRequest, ConfigError, DataSpec, DOutput, Incompatible, Neck
 from ganbench_dcgan.dcgan import DCGAN, DCGANOptions
 from ganbench_dcgan.mlp import MLP
