@@ -208,7 +208,7 @@ def tell_what_was_left_out(skipped: list) -> None:
 
 def train(config, costs: reproductions.CostModel, failures: dict[str, str]):
     """One run in this process (a failure is recorded, never raised), its time taught to the cost model."""
-    from ganbench.results.result import RunStatus
+    from ganbench.contracts.run_result import RunStatus
     from ganbench.sweep.executors import train_one
     started = time.perf_counter()
     update = train_one(config)

@@ -3,7 +3,7 @@
 A lent GPU machine starts bare: it has the repository and a Python with torch, not ganbench's plugins
 installed as packages, so their entry points (how ganbench finds plugins, ganbench/plugins.py) are
 absent. The script reads each plugins/*/pyproject.toml for its ``ganbench`` entry points and hands
-the modules to the plugin manager (``ganbench.plugins.register_module``), as loading the entry point would. An installed
+the modules to the plugin manager (``ganbench.plugin_host.plugins.register_module``), as loading the entry point would. An installed
 plugin of the same name is left as it is.
 """
 
@@ -14,7 +14,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 
 PLUGINS_DIR = Path(__file__).resolve().parents[2] / "plugins"
 

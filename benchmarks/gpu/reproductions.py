@@ -154,7 +154,7 @@ def probe_seconds_per_step(config: RunConfig, steps: int) -> float:
     """Seconds per training step of ``config`` on its device: a few engine steps, no files written."""
     from ganbench.engine.setup import prepare
     from ganbench.engine.step import AdversarialStep
-    from ganbench.stabilizer import StepInfo
+    from ganbench.contracts.stabilizer import StepInfo
 
     setup = prepare(dataclasses.replace(config, evaluators=[]))
     step = AdversarialStep(setup)

@@ -220,7 +220,8 @@ def test_g_norm_none_makes_each_sample_independent_of_the_rest_of_the_batch():
 
 
 def test_g_norm_at_its_default_keeps_the_run_id_of_runs_made_before_it():
-    from ganbench.config import Choice, RunConfig, resolve_config
+    from ganbench.config import Choice, RunConfig
+    from ganbench.resolve import resolve_config
 
     def run_id(options: dict) -> str:
         return resolve_config(RunConfig(arch=Choice("dcgan", options), dataset=Choice("digits"), resolution=16,
