@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PLUGINS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
 
-.PHONY: demo test test-fast benchmark studies install
+.PHONY: demo test test-fast benchmark studies install gpu gpu-carry
 
 $(BIN)/ganbench: pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,20 @@ benchmark: install
 STUDY_FLAGS ?= --executor processes --workers 2 --controls
 studies: install
 	for suite in benchmarks/suites/*.toml; do HF_HUB_OFFLINE=1 $(BIN)/ganbench sweep $$suite $(STUDY_FLAGS) || exit 1; done
+
+# The GPU script (docs/gpu.md): the dcgan 64 px speed benchmark against the reference loop, then the
+# reproductions at their gpu budgets, for GPU_MINUTES of wall clock; figures to results/gpu/. It installs
+# nothing: a lent machine has torch but not this venv, so it runs the Python at hand.
+GPU_MINUTES ?= 8
+GPU_FLAGS ?=
+GPU_PYTHON ?= $(if $(wildcard $(BIN)/python),$(BIN)/python,python3)
+gpu:
+	HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1 $(GPU_PYTHON) -m benchmarks.gpu --minutes $(GPU_MINUTES) $(GPU_FLAGS)
+
+# What a bare GPU machine lacks, in .gpu/ (git-ignored) to carry there: the MNIST test split of the speed
+# benchmark and the torch-fidelity wheel that the digits reproduction's domain FID imports.
+DATA_ROOT ?= ../shared/data
+gpu-carry:
+	mkdir -p .gpu/data/MNIST/raw .gpu/wheels
+	install -m 644 $(DATA_ROOT)/MNIST/raw/t10k-images-idx3-ubyte.gz $(DATA_ROOT)/MNIST/raw/t10k-labels-idx1-ubyte.gz .gpu/data/MNIST/raw/
+	$(GPU_PYTHON) -m pip download --quiet --no-deps --only-binary=:all: -d .gpu/wheels torch-fidelity

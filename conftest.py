@@ -24,14 +24,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 def load_repository_plugins() -> None:
     """The built-ins and this repository's plugin packages (plugins/*), nothing installed."""
-    from ganbench import plugins
+    from ganbench.plugin_host import plugins
     from ganbench.testing_fixtures import register_plugin_packages
     plugins.reset()
     register_plugin_packages(REPO / "plugins")
 
 
 def pytest_configure(config):
-    from ganbench import plugins
+    from ganbench.plugin_host import plugins
     plugins._skip_entry_points = True
     load_repository_plugins()  # their folders on sys.path before the plugins' tests import them
     # Domain classifiers and torch-fidelity statistics are cached once per test session, never in ~/.cache.
@@ -45,7 +45,7 @@ def fresh_plugins():
     """Each test starts from the built-ins plus this repository's plugins."""
     load_repository_plugins()
     yield
-    from ganbench import plugins
+    from ganbench.plugin_host import plugins
     plugins.reset()
 
 

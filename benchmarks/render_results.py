@@ -10,7 +10,7 @@ Every table on a page under results/ sits between two comments that name the com
 
 runs each command with ``--format markdown`` and puts its output between the comments, so a page
 always shows what its runs say now, with the controls and corrections compare adds. Pages whose
-runs are missing are left as they are, with a warning naming the results folder.
+runs are missing keep their tables as they are, with a warning naming the results folder.
 
 A page's tables of one study's runs follow the study's ``[study]`` table in its suite
 (benchmarks/suites/*.toml whose ``results_dir`` they read; docs/sweeps.md): with ``family = "page"``
@@ -20,6 +20,10 @@ Those tables are computed here with compare's library, the others by the command
 
 ``--only TEXT`` re-renders only the blocks whose command contains TEXT (one data set's calibration,
 say) and leaves the page's other tables as they are.
+
+What the GPU script measured (benchmarks/gpu) sits between ``<!-- ganbench gpu FIGURES.json -->`` and
+``<!-- end gpu -->``: the section rendered from that figures file, or "not run" while there is none.
+It needs no runs, so it is rendered even where a page's tables are left as they were.
 """
 
 from __future__ import annotations
@@ -40,6 +44,10 @@ CALIBRATE_BLOCK = re.compile(r"(<!-- ganbench calibrate (?P<args>.*?) -->\n)(?P<
                              re.S)
 
 
+# The GPU script's figures (results/gpu/*.json), named relative to the repository.
+GPU_BLOCK = re.compile(r"(<!-- ganbench gpu (?P<figures>\S+) -->\n)(?P<section>.*?)(<!-- end gpu -->)", re.S)
+
+
 def compare_blocks(text: str) -> list[list[str]]:
     """The argument lists of every compare block of a page."""
     return [shlex.split(match.group("args")) for match in BLOCK.finditer(text)]
@@ -53,10 +61,16 @@ def render_table(args: list[str], name: str = "compare") -> str:
     return done.stdout.rstrip() + "\n"
 
 
+def render_gpu_sections(text: str) -> str:
+    """Every GPU block of a page, rendered from its figures file."""
+    from benchmarks.gpu.page_section import render
+    return GPU_BLOCK.sub(lambda match: match.group(1) + render(REPO / match.group("figures")) + match.group(4), text)
+
+
 def render_page(path: Path, only: str | None = None) -> bool:
     """Re-render every block of ``path`` (or those whose command contains ``only``); False (and the page
-    untouched) when a block's runs are missing."""
-    text = path.read_text(encoding="utf-8")
+    tables untouched) when a block's runs are missing."""
+    text = render_gpu_sections(path.read_text(encoding="utf-8"))
 
     def wanted(match: re.Match) -> bool:
         return only is None or only in match.group("args")
@@ -76,7 +90,8 @@ def render_page(path: Path, only: str | None = None) -> bool:
         studies = study_tables([match.group("args") for match in BLOCK.finditer(text) if wanted(match)])
         rendered = CALIBRATE_BLOCK.sub(calibrate_block, BLOCK.sub(compare_block, text))
     except RuntimeError as error:
-        print(f"{path.name}: left as it was ({error})", file=sys.stderr)
+        print(f"{path.name}: tables left as they were ({error})", file=sys.stderr)
+        path.write_text(text, encoding="utf-8")
         return False
     path.write_text(rendered, encoding="utf-8")
     return True
@@ -165,7 +180,7 @@ def main(arguments: list[str]) -> None:
     pages = [Path(path) for path in arguments] or sorted((REPO / "results").glob("*.md"))
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        tables = len(compare_blocks(text)) + len(CALIBRATE_BLOCK.findall(text))
+        tables = len(compare_blocks(text)) + len(CALIBRATE_BLOCK.findall(text)) + len(GPU_BLOCK.findall(text))
         if tables and render_page(page, only):
             print(f"{page.name}: {tables} tables rendered" + (f" (only those naming {only!r})" if only else ""))
 

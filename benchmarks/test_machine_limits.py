@@ -22,7 +22,7 @@ from ganbench.engine import step as step_module
 from ganbench.engine.run import run
 from ganbench.engine.setup import prepare
 from ganbench.engine.step import AdversarialStep
-from ganbench.stabilizer import StepInfo
+from ganbench.contracts.stabilizer import StepInfo
 
 
 def matmul_flops_per_second(dtype: torch.dtype, size: int = 1024, repeats: int = 20) -> float:

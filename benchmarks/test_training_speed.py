@@ -21,7 +21,7 @@ from ganbench.datasets.idx import read_split
 from ganbench.engine.run import run
 from ganbench.engine.setup import prepare
 from ganbench.engine.step import AdversarialStep
-from ganbench.stabilizer import StepInfo
+from ganbench.contracts.stabilizer import StepInfo
 
 BATCH = 64
 STEPS = {32: 60, 64: 20}
@@ -54,7 +54,7 @@ def test_dcgan_against_the_reference_loop(benchmark, mnist_root, tmp_path, resol
                            mnist_root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz")
     started = time.perf_counter()
     reference = reference_training(setup.generator, setup.discriminator, images.squeeze(1).numpy(), resolution,
-                                   BATCH, steps, config.latent_dim)
+                                   BATCH, steps, config.latent_dim, device=setup.device)
     reference_end_to_end = steps * BATCH / (time.perf_counter() - started)
     report(benchmark, resolution=resolution, ganbench_img_s=ours[0], reference_img_s=reference,
            ratio_loop=ours[0] / reference, ratio_end_to_end=ours[1] / reference_end_to_end,

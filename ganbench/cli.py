@@ -15,7 +15,7 @@ import click
 from ganbench import __version__
 from ganbench.commands import COMMAND_MODULES
 from ganbench.engine.interrupt import stops_as_interrupt  # SIGTERM and Ctrl-C: the same stop
-from ganbench.errors import GanbenchError, cannot_write_or_read
+from ganbench.errors import GanbenchError, as_one_line, cannot_write_or_read
 
 
 class StoppedByUser(BaseException):
@@ -33,14 +33,14 @@ class GanbenchGroup(click.Group):
             raise StoppedByUser from error
 
     def list_commands(self, context: click.Context) -> list[str]:
-        from ganbench import plugin_catalogue
-        return sorted({*COMMAND_MODULES, *self.commands, *plugin_catalogue.current()["commands"]})
+        from ganbench.plugin_host import catalogue
+        return sorted({*COMMAND_MODULES, *self.commands, *catalogue.current()["commands"]})
 
     def format_commands(self, context: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list of ``--help``: plugin commands described from the plugin catalogue, so
         that listing them imports no plugin (and no torch) while the catalogue is current."""
-        from ganbench import plugin_catalogue
-        described = plugin_catalogue.current()["commands"]
+        from ganbench.plugin_host import catalogue
+        described = catalogue.current()["commands"]
         names = self.list_commands(context)
         limit = formatter.width - 6 - max(len(name) for name in names)
         rows = []
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(INTERRUPTED, err=True)
         sys.exit(130)
     except GanbenchError as error:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(f"Error: {as_one_line(str(error))}", err=True)
         sys.exit(error.exit_code)
     except _out_of_memory_errors() as error:
         click.echo(f"Error: the device ran out of memory ({str(error).splitlines()[0][:120]}); lower --batch-size "
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(error.ctx.get_help())
         sys.exit(0)
     except click.UsageError as error:
-        click.echo(f"Error: {error.format_message()}", err=True)
+        click.echo(f"Error: {as_one_line(error.format_message())}", err=True)
         sys.exit(2)
     except RuntimeError as error:
         if "can't allocate memory" not in str(error):  # the CPU allocator's out-of-memory
@@ -109,12 +109,12 @@ def main(argv: list[str] | None = None) -> None:
                    "checkpoints written before are intact.", err=True)
         sys.exit(2)
     except OSError as error:  # full disk, read-only or missing folders: the environment, not a bug
-        click.echo(f"Error: {cannot_write_or_read(error)}", err=True)
+        click.echo(f"Error: {as_one_line(cannot_write_or_read(error))}", err=True)
         sys.exit(2)
     except click.exceptions.Exit as error:
         sys.exit(error.exit_code)
     except click.ClickException as error:
-        click.echo(f"Error: {error.format_message()}", err=True)
+        click.echo(f"Error: {as_one_line(error.format_message())}", err=True)
         sys.exit(2)
 
 

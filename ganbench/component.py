@@ -1,31 +1,10 @@
-"""The shape every named component shares: a name, a one-line description, typed options."""
+"""Deprecated: the Component base class moved to ganbench.contracts.component; import it from ganbench.contracts.component.
 
-from __future__ import annotations
+Kept for one release so that code written for ganbench 0.1
+(``from ganbench.component import Component``) keeps working, with one DeprecationWarning
+(see ganbench/moved.py)."""
 
-from typing import Any, ClassVar
+from ganbench.moved import names_moved, warn_moved
 
-from ganbench.options import NoOptions, build_options
-
-
-class Component:
-    """Base of architectures, losses, stabilizers, evaluators and datasets.
-
-    Subclasses set ``name`` (kebab-case), ``description`` (one line) and ``Options`` (a
-    dataclass). An instance holds its validated options as ``self.options``.
-    """
-
-    name: ClassVar[str] = ""
-    description: ClassVar[str] = ""
-    Options: ClassVar[type] = NoOptions
-
-    def __init__(self, options: Any = None) -> None:
-        self.options = options if options is not None else self.Options()
-
-    @classmethod
-    def with_options(cls, raw: dict[str, Any] | None = None) -> "Component":
-        """An instance whose options are built (and validated) from ``raw``."""
-        return cls(build_options(cls.Options, dict(raw or {}), f"{cls.kind_label()} {cls.name!r}"))
-
-    @classmethod
-    def kind_label(cls) -> str:
-        return "component"
+__getattr__ = warn_moved(__name__)
+__dir__ = names_moved(__name__)

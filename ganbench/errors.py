@@ -45,6 +45,16 @@ class StorageError(GanbenchError):
     """A file that cannot be written or read: a full disk, a read-only or missing folder."""
 
 
+# Every character that str.splitlines() breaks a line at: a name a user typed may hold any of them,
+# and the error sentence that quotes it must still be one line.
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def as_one_line(message: str) -> str:
+    """``message`` with every line break written as its escape (\\n, \\x1e, ...), so it prints as one line."""
+    return "".join(repr(char)[1:-1] if char in LINE_BREAKS else char for char in message)
+
+
 def cannot_write_or_read(error: OSError, path: object = None) -> str:
     """The one sentence for a file the environment would not let ganbench write or read."""
     where = path if path is not None else error.filename

@@ -73,7 +73,7 @@ def compare(results_dir: str | Path | None = None, *, metric: str | Iterable[str
 class ComparisonTable:
     """A comparison as numbers: one row per configuration (controls included, marked)."""
 
-    comparison: Any  # ganbench.results.compare.Comparison
+    comparison: Any  # ganbench.results.comparison.Comparison
 
     @property
     def metrics(self) -> list[str]:

@@ -30,18 +30,19 @@ from typing import Any, Iterator, Sequence
 import torch
 from torch import nn
 
-from ganbench import hookimpl, plugins
-from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator, Neck
+from ganbench import hookimpl
+from ganbench.plugin_host import plugins
+from ganbench.contracts.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator, Neck
 from ganbench.config import Choice, RunConfig
-from ganbench.dataset import DataRequest, Dataset
+from ganbench.contracts.dataset import DataRequest, Dataset
 from ganbench.data.source import DataSource, TensorSource
 from ganbench.data.spec import DataSpec
 from ganbench.errors import GanbenchError, Incompatible
-from ganbench.evaluator import Evaluator
-from ganbench.loss import Loss, OptimizerSettings, Penalty, Targets
-from ganbench.registry import NAME_PATTERN, base_classes
-from ganbench.results.result import RunResult, RunStatus
-from ganbench.stabilizer import Stabilizer
+from ganbench.contracts.evaluator import Evaluator
+from ganbench.contracts.loss import Loss, OptimizerSettings, Penalty, Targets
+from ganbench.plugin_host.registry import NAME_PATTERN, base_classes
+from ganbench.contracts.run_result import RunResult, RunStatus
+from ganbench.contracts.stabilizer import Stabilizer
 
 __all__ = ["check_architecture", "check_loss", "check_stabilizer", "check_evaluator", "check_dataset", "check_logger",
            "temporarily_registered", "DEFAULT_SPECS", "ContractData", "ContractNet"]
@@ -471,7 +472,7 @@ def check_generator_output(name: str, spec: DataSpec, fake: Any) -> None:
 def check_discriminator_output(name: str, spec: DataSpec, output: Any, label: str) -> None:
     assert isinstance(output, DOutput), (
         f"architecture {name!r}: D({label}) returned {type(output).__name__}; return "
-        f"ganbench.architecture.DOutput(logits, class_logits=None).")
+        f"ganbench.api.DOutput(logits, class_logits=None).")
     assert tuple(output.logits.shape) == (BATCH,), (
         f"architecture {name!r}: D({label}) logits have shape {tuple(output.logits.shape)}, expected ({BATCH},): "
         f"one logit per sample.")
@@ -510,10 +511,10 @@ def check_loss(cls: type, steps: int = 3, **options: Any) -> None:
     name = cls.name
     assert isinstance(cls.uses_targets, bool), f"loss {name!r}: uses_targets must be True or False."
     assert cls.recommended is None or isinstance(cls.recommended, OptimizerSettings), (
-        f"loss {name!r}: recommended must be None or a ganbench.loss.OptimizerSettings.")
+        f"loss {name!r}: recommended must be None or a ganbench.api.OptimizerSettings.")
     for penalty in loss.penalties():
         assert isinstance(penalty, Penalty) and isinstance(penalty.interval, int) and penalty.interval >= 1, (
-            f"loss {name!r}: penalties() must return ganbench.loss.Penalty objects with an interval of at least 1.")
+            f"loss {name!r}: penalties() must return ganbench.api.Penalty objects with an interval of at least 1.")
     check_loss_values(loss)
     with temporarily_registered(cls, ContractData, ContractNet):
         train_briefly(TinyRun(arch=Choice(ContractNet.name), loss=Choice(registered_name(cls), dict(options)),

@@ -31,7 +31,7 @@ def register_plugin_packages(folder: Path) -> list[str]:
     """Adds to the loaded plugins every package under ``folder`` (each FOLDER/*/pyproject.toml with
     ``[project.entry-points.ganbench]``), imported from its source folder, which goes on sys.path;
     nothing need be installed. Returns the entry-point names, in the folders' order."""
-    from ganbench import plugins
+    from ganbench.plugin_host import plugins
     state = plugins.state()
     names = []
     for pyproject in sorted(Path(folder).glob("*/pyproject.toml")):

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ganbench import api_reference, testing
+from ganbench import testing
+from ganbench.reference import api as api_reference
+from ganbench.reference import hooks as hook_reference
 from ganbench.data.spec import DataSpec
-from ganbench.evaluator import Evaluator
+from ganbench.contracts.evaluator import Evaluator
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CHECKS = ("check_architecture", "check_loss", "check_stabilizer", "check_evaluator", "check_dataset", "check_logger")
@@ -19,7 +21,12 @@ CHECKS = ("check_architecture", "check_loss", "check_stabilizer", "check_evaluat
 
 def test_docs_api_md_is_generated_from_the_base_classes():
     assert (DOCS / "api.md").read_text() == api_reference.render(), (
-        "docs/api.md is stale: run python -m ganbench.api_reference > docs/api.md")
+        "docs/api.md is stale: run python -m ganbench.reference.api > docs/api.md")
+
+
+def test_docs_hooks_md_is_generated_from_the_hookspecs():
+    assert (DOCS / "hooks.md").read_text() == hook_reference.render(), (
+        "docs/hooks.md is stale: run python -m ganbench.reference.hooks > docs/hooks.md")
 
 
 def test_every_method_a_component_may_implement_says_when_it_is_called():

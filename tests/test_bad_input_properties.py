@@ -64,3 +64,12 @@ def test_odd_numbers_are_handled(value):
         build_options(DCGANOptions, {"base_channels": value}, "architecture 'dcgan'")
     except GanbenchError as error:
         assert "base_channels" in str(error)
+
+
+@pytest.mark.parametrize("name", ["0,\x1e0", "a\rb", "x\u2028y", "p\x85q", "l\nm"])
+def test_a_name_with_a_line_break_is_quoted_on_one_line(cli, tmp_path, name):
+    # hypothesis found '0,\x1e0' (a record separator, which str.splitlines breaks at) split the refusal in two
+    result = cli("run", "--dry-run", "--steps", "2", "--resolution", "8", "--results-dir", str(tmp_path),
+                 "--arch", name)
+    assert_result_or_one_sentence(result)
+    assert result.code == 2

@@ -19,13 +19,15 @@ DIRECTIONS = {"fid": "lower", "modes": "higher", "collapse": "lower", "modes_cov
 
 
 def write_run(results: Path, arch: str, seed: int, metrics: dict, stabilizers=("none",), status="finished",
-              lr_d=None, images=1920) -> Path:
+              lr_d=None, images=1920, arch_options=None) -> Path:
     """A run directory as the engine leaves it, written by hand."""
-    group = f"{arch}-{'+'.join(stabilizers)}-{lr_d}"
+    group = f"{arch}-{'+'.join(stabilizers)}-{lr_d}" + "".join(f"-{key}{value}" for key, value in
+                                                               sorted((arch_options or {}).items()))
     run_id = f"{group}-s{seed}"
     folder = results / run_id
     folder.mkdir(parents=True)
-    config = {"schema_version": 2, "run_id": run_id, "group": group, "arch": {"name": arch, "options": {}},
+    config = {"schema_version": 2, "run_id": run_id, "group": group,
+              "arch": {"name": arch, "options": dict(arch_options or {})},
               "loss": {"name": "bce", "options": {}}, "dataset": {"name": "ring8", "options": {}},
               "stabilizers": [{"name": name, "options": {}} for name in stabilizers if name != "none"],
               "seed": seed, "steps": 30, "batch_size": 64, "lr_d": lr_d}
@@ -141,6 +143,23 @@ def test_settings_that_tell_configurations_apart_get_a_column(tmp_path):
     comparison = comparison_of(tmp_path)
     assert sorted(group.settings for group in comparison.groups) == ["lr_d=0.0001", "lr_d=0.0004"]
     assert len(comparison_of(tmp_path, where=["lr_d=1e-4"]).groups) == 1
+
+
+def test_an_option_added_later_tells_its_component_apart_from_the_default(tmp_path):
+    # dcgan's g_norm is left out of config.json at its default ("batch"): the plain dcgan rows must
+    # still read as different from g_norm=none, not as two identical rows.
+    for seed in range(2):
+        write_run(tmp_path, "dcgan", seed, {"fid": 1.0 + seed})
+        write_run(tmp_path, "dcgan", seed, {"fid": 5.0 + seed}, arch_options={"g_norm": "none"})
+    comparison = comparison_of(tmp_path)
+    assert sorted(group.settings for group in comparison.groups) == ["arch.g_norm=default", "arch.g_norm=none"]
+
+
+def test_an_option_of_another_component_still_tells_nothing_apart(tmp_path):
+    for seed in range(2):
+        write_run(tmp_path, "mlp", seed, {"fid": 1.0 + seed})
+        write_run(tmp_path, "dcgan", seed, {"fid": 5.0 + seed}, arch_options={"g_norm": "none"})
+    assert [group.settings for group in comparison_of(tmp_path).groups] == ["", ""]
 
 
 # Formats ------------------------------------------------------------------------------------------------

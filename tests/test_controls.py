@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from ganbench.cli import main
-from ganbench.config import resolve_config
+from ganbench.resolve import resolve_config
 from ganbench.controls import build_control, controls_for
 from ganbench.engine.control_run import control_config, prepare_control
 from ganbench.errors import Incompatible

@@ -20,13 +20,13 @@ import pytest
 import torch
 from torch import nn
 
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.cli import main
 from ganbench.config import Choice, RunConfig
 from ganbench.engine import run as run_module
 from ganbench.engine.setup import prepare
 from ganbench.errors import GanbenchError
-from ganbench.registry import Registry
+from ganbench.plugin_host.registry import Registry
 from ganbench.results.run_dir import RunDir
 
 REPO = Path(__file__).resolve().parents[1]

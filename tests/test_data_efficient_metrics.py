@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ganbench import plugins, testing
+from ganbench import testing
+from ganbench.plugin_host import plugins
 from ganbench.config import Choice
 from ganbench.engine.control_run import control_config, prepare_control, run_control
 from ganbench.engine.evaluation import make_context

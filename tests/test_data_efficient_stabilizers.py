@@ -9,15 +9,16 @@ import pytest
 import torch
 from torch import nn
 
-from ganbench import plugins, testing
-from ganbench.architecture import DOutput, Discriminator
+from ganbench import testing
+from ganbench.plugin_host import plugins
+from ganbench.contracts.architecture import DOutput, Discriminator
 from ganbench.config import Choice, RunConfig
 from ganbench.engine import step as step_module
 from ganbench.engine.run import run
 from ganbench.engine.setup import prepare
 from ganbench.errors import Incompatible
-from ganbench.loss import GPenaltyInputs, PenaltyInputs
-from ganbench.stabilizer import Stabilizer, StepInfo
+from ganbench.contracts.loss import GPenaltyInputs, PenaltyInputs
+from ganbench.contracts.stabilizer import Stabilizer, StepInfo
 
 NEW = ("diffaug", "ada", "lecam", "cr", "zcr", "topk")
 INFO = StepInfo(0, 10)

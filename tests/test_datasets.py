@@ -12,8 +12,8 @@ import pytest
 import torch
 from PIL import Image
 
-from ganbench import plugins
-from ganbench.dataset import DataRequest
+from ganbench.plugin_host import plugins
+from ganbench.contracts.dataset import DataRequest
 from ganbench.datasets.digits import channel_classes, digit_images
 from ganbench.datasets.mixtures import MixtureSource
 from ganbench.data.resize import to_training_images

@@ -5,7 +5,8 @@ import json
 import pytest
 import torch
 
-from ganbench.config import Choice, RunConfig, resolve_config
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import resolve_config
 from ganbench.engine import step as step_module
 from ganbench.engine.run import run
 from ganbench.engine.setup import prepare
@@ -81,7 +82,7 @@ def test_step_modes_draw_the_expected_number_of_generator_batches(tmp_path, mode
     calls = []
     setup.generator.register_forward_hook(lambda module, inputs, output: calls.append(inputs[0].shape[0]))
     step = step_module.AdversarialStep(setup)
-    from ganbench.stabilizer import StepInfo
+    from ganbench.contracts.stabilizer import StepInfo
     values = step(StepInfo(0, 1))
     assert values.shape == (len(step_module.SCALARS),)
     assert len(calls) == (1 if mode == "joint" else 2)

@@ -17,7 +17,7 @@ from ganbench.errors import EvaluationError
 from ganbench.evaluate import fidelity
 from ganbench.evaluate.domain_classifier import load_or_train
 from ganbench.evaluate.domain_fidelity import DomainFidelity, class_statistics, histogram_kl
-from ganbench.evaluator import EvalContext, quantize
+from ganbench.contracts.evaluator import EvalContext, quantize
 from ganbench.evaluate.inception_fidelity import InceptionFidelity, find_weights
 from ganbench.evaluate.timm_fidelity import TimmFidelity
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from ganbench import config as config_module
+from ganbench import resolve as resolve_module
 
 TINY = ["--arch", "mlp", "--dataset", "ring8", "--steps", "4", "--batch-size", "8", "--latent-dim", "8",
         "--log-every", "2", "--sample-every", "4", "--checkpoint-every", "4", "--eval-samples", "64",
@@ -77,7 +77,7 @@ def test_run_refuses_alternatives_in_one_sentence(flags, shown, tmp_path, cli):
 
 
 def test_ganbench_run_resolves_its_configuration_once(tmp_path, cli, monkeypatch):
-    original = config_module.resolve_config
+    original = resolve_module.resolve_config
     calls = []
 
     def counting(config, registry=None):

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from ganbench.commands.run_flags import config_from_flags, raw_config_from_flags
-from ganbench.config import RunConfig, resolve_config
+from ganbench.config import RunConfig
+from ganbench.resolve import resolve_config
 from ganbench.results.migrate import migrate_results_dir
 from ganbench.results.run_dir import RunDir
 

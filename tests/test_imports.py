@@ -1,5 +1,9 @@
 """The package's layering, read from its source: no import cycles between modules or between its
-subpackages, and the command line is imported by nothing but its entry points."""
+subpackages, and the command line is imported by nothing but its entry points.
+
+Every import counts: at the top, inside a function, and under ``if TYPE_CHECKING:``. A type-only
+import runs only for a type checker, but it still says that one module needs the other, and two
+modules that need each other are one module in two files."""
 
 from __future__ import annotations
 
@@ -20,15 +24,12 @@ def module_name(path: Path) -> str:
 
 
 def imports_of(path: Path, modules: set[str]) -> set[str]:
-    """Every ganbench module that ``path`` imports, at the top or inside a function."""
+    """Every ganbench module that ``path`` imports: at the top, inside a function or for type checkers only."""
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    guarded = for_type_checkers_only(tree)
     for node in ast.walk(tree):
-        if node in guarded:
-            continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -37,16 +38,6 @@ def imports_of(path: Path, modules: set[str]) -> set[str]:
                 base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1] + ([base] if base else []))
             found.update(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names)
     return {imported for imported in found if imported in modules and imported != name}
-
-
-def for_type_checkers_only(tree: ast.AST) -> set[ast.AST]:
-    """Imports under ``if TYPE_CHECKING:``: they never run, so they make no cycle."""
-    guarded = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
-            for child in node.body:
-                guarded.update(ast.walk(child))
-    return guarded
 
 
 # The Python API's entry points (docs/python.md): ``ganbench.run``/``compare`` through the root package's
@@ -115,6 +106,14 @@ def test_subpackages_form_layers_without_cycles():
 def test_only_the_entry_points_import_the_command_line():
     importers = sorted(module for module, targets in import_graph().items() if "ganbench.cli" in targets)
     assert set(importers) <= ENTRY_POINTS, importers
+
+
+def test_a_type_only_import_counts(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path / "ganbench")
+    module = tmp_path / "ganbench" / "typed.py"
+    module.parent.mkdir()
+    module.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ganbench.config import RunConfig\n")
+    assert imports_of(module, {"ganbench.config"}) == {"ganbench.config"}
 
 
 def test_the_checker_finds_a_cycle_when_there_is_one():

@@ -13,10 +13,11 @@ import pytest
 
 from ganbench import testing
 from ganbench.cli import main
-from ganbench.config import Choice, RunConfig, resolve_config
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import resolve_config
 from ganbench.engine.run import run
-from ganbench.logger import Logger
-from ganbench.results.result import RunStatus
+from ganbench.contracts.logger import Logger
+from ganbench.contracts.run_result import RunStatus
 from ganbench.commands.run_flags import plan_from_flags as plan
 
 
@@ -122,7 +123,7 @@ def test_a_missing_tracker_package_is_one_sentence_before_training(tmp_path, mon
 @pytest.mark.parametrize("name", ["wandb", "tensorboard"])
 def test_every_tracker_package_is_checked_the_same_way(monkeypatch, name):
     monkeypatch.setitem(sys.modules, name, None)
-    from ganbench import plugins
+    from ganbench.plugin_host import plugins
     with pytest.raises(Exception, match=rf"logger '{name}' needs the {name} package: pip install 'ganbench\[{name}\]'\."):
         plugins.registry().create("logger", name).check()
 

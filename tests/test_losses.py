@@ -6,8 +6,10 @@ import math
 import pytest
 import torch
 
-from ganbench.builtins.losses import BCELoss, HingeLoss, LSGANLoss, MinimaxLoss
-from ganbench.loss import Targets
+from ganbench.contracts.loss import Targets
+from ganbench.losses.bce import BCELoss, MinimaxLoss
+from ganbench.losses.hinge import HingeLoss
+from ganbench.losses.lsgan import LSGANLoss
 
 REAL = torch.tensor([0.0, 2.0])
 FAKE = torch.tensor([0.0, -1.0])

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.errors import EvaluationError
 from ganbench.evaluate.collected_metrics import CollectedMetrics
 

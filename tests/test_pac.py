@@ -7,11 +7,12 @@ import pytest
 import torch
 
 from ganbench.cli import main
-from ganbench.config import Choice, RunConfig, resolve_config
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import resolve_config
 from ganbench.engine.setup import prepare
 from ganbench.engine.step import AdversarialStep
 from ganbench.errors import Incompatible
-from ganbench.stabilizer import StepInfo
+from ganbench.contracts.stabilizer import StepInfo
 from ganbench.stabilizers.pac import pack, packed_spec
 from ganbench.data.spec import DataSpec
 

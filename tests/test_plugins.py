@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ganbench import hookimpl, plugins
+from ganbench import hookimpl
+from ganbench.plugin_host import plugins
 from ganbench.errors import PluginError, UnknownComponent
-from ganbench.loss import Loss
-from ganbench.registry import Registry
+from ganbench.contracts.loss import Loss
+from ganbench.plugin_host.registry import Registry
 
 
 class FakeLoss(Loss):
@@ -166,7 +167,7 @@ def test_a_plugin_made_for_an_older_api_is_refused_with_a_sentence_naming_both_v
 
 TOY_MODULE = '''
 from ganbench import hookimpl
-from ganbench.loss import Loss
+from ganbench.contracts.loss import Loss
 
 
 class ToyLoss(Loss):

@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import pytest
 
-from ganbench import hookimpl, plugins
-from ganbench import registry as registry_module
+from ganbench import hookimpl
+from ganbench.plugin_host import plugins
+from ganbench.plugin_host import registry as registry_module
 from ganbench.api import Stabilizer
 from ganbench.api.testing import ContractNet
 from ganbench.cli import main
-from ganbench.config import resolve_config
+from ganbench.resolve import resolve_config
 from ganbench.sweep.expand import SweepSpec, expand, spec_from_suite
 
 NOTICE = ("stabilizer 'lecam' of plugin 'holdout' is reachable as 'holdout:lecam'; "

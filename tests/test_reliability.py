@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganbench import hookimpl, plugins
+from ganbench import hookimpl
+from ganbench.plugin_host import plugins
 from ganbench.config import Choice, RunConfig
 from ganbench.engine.run import run
 from ganbench.errors import CheckpointError, PluginError
-from ganbench.stabilizer import Stabilizer
+from ganbench.contracts.stabilizer import Stabilizer
 
 TINY = ["--arch", "dcgan", "--arch-opt", "base_channels=8", "--resolution", "8", "--batch-size", "16",
         "--latent-dim", "16", "--log-every", "4", "--sample-every", "1000", "--checkpoint-every", "4",
@@ -38,7 +39,7 @@ def tiny_config(results: Path, **changes) -> RunConfig:
 
 def cli_command(results: Path, steps: int) -> list[str]:
     arguments = [a for a in TINY if a not in ("--evaluator", "none-such")]
-    code = ("import sys; from ganbench import plugins; plugins._skip_entry_points = False; "
+    code = ("import sys; from ganbench.plugin_host import plugins; plugins._skip_entry_points = False; "
             "from ganbench.cli import main; main(sys.argv[1:])")
     return [sys.executable, "-c", code, "run", *arguments, "--steps", str(steps), "--results-dir", str(results)]
 
@@ -175,7 +176,7 @@ def test_a_component_that_breaks_the_contract_is_reported_and_the_rest_works():
 
     plugins.register_module(Liar(), "liar")
     registry = plugins.registry()
-    assert "not a subclass of ganbench.loss.Loss" in plugins.state().plugins["liar"].error
+    assert "not a subclass of ganbench.api.Loss" in plugins.state().plugins["liar"].error
     assert registry.get("loss", "bce")
 
 
@@ -188,7 +189,7 @@ def test_a_plugin_that_raises_at_import_is_reported_and_switched_off(tmp_path):
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: exploding-plugin\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text("[ganbench]\nexploding = exploding_plugin\n")
-    code = ("import json; from ganbench import plugins; s = plugins.state(); s.fill_registry(); "
+    code = ("import json; from ganbench.plugin_host import plugins; s = plugins.state(); s.fill_registry(); "
             "print(json.dumps({n: i.error for n, i in s.plugins.items()}))")
     environment = {**os.environ, "PYTHONPATH": str(tmp_path)}
     environment.pop("GANBENCH_LOAD_PLUGINS", None)
@@ -361,8 +362,9 @@ def test_periodic_evaluations_survive_a_kill_neither_lost_nor_doubled(tmp_path, 
 SLOW_PHASE_PLUGIN = '''
 import os, sys, time
 from pathlib import Path
-from ganbench import hookimpl, plugins
-from ganbench.evaluator import Evaluator
+from ganbench import hookimpl
+from ganbench.plugin_host import plugins
+from ganbench.contracts.evaluator import Evaluator
 
 def mark(phase):
     if os.environ.get("PHASE") == phase:
@@ -439,7 +441,7 @@ def write_lock(results: Path, run_id: str, pid: int, host: str) -> Path:
 
 def test_a_run_another_process_is_training_is_refused_in_one_sentence(tmp_path, cli):
     import socket
-    from ganbench.config import resolve_config
+    from ganbench.resolve import resolve_config
     config = resolve_config(ring_config(tmp_path))
     write_lock(tmp_path, config.run_id, os.getppid(), socket.gethostname())  # a live process on this host
     code, _, err = cli("run", "--arch", "mlp", "--dataset", "ring8", "--batch-size", "32", "--steps", "20",
@@ -453,7 +455,7 @@ def test_a_run_another_process_is_training_is_refused_in_one_sentence(tmp_path, 
 
 def test_a_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
     import socket
-    from ganbench.config import resolve_config
+    from ganbench.resolve import resolve_config
     config = resolve_config(ring_config(tmp_path, steps=5, evaluators=[Choice("stability")]))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -690,7 +692,7 @@ def test_an_unknown_name_says_which_plugin_did_not_load(cli):
 
 
 def test_uninstall_takes_the_plugin_name_that_plugins_list_shows(cli, monkeypatch, capsys):
-    from ganbench import plugin_install
+    from ganbench.plugin_host import install
     plugins.register_module(HoldoutPlugin(), "holdout")
     plugins.state().plugins["holdout"].package = "ganbench-holdout"
     removed, installed = [], {"ganbench-holdout"}
@@ -700,14 +702,14 @@ def test_uninstall_takes_the_plugin_name_that_plugins_list_shows(cli, monkeypatc
         installed.difference_update(arguments[2:])
         return ""
 
-    monkeypatch.setattr(plugin_install, "pip", fake_pip)
-    monkeypatch.setattr(plugin_install, "is_installed", lambda name: name in installed)
+    monkeypatch.setattr(install, "pip", fake_pip)
+    monkeypatch.setattr(install, "is_installed", lambda name: name in installed)
     from ganbench.cli import main
     main(["plugins", "uninstall", "holdout"])
     assert removed == ["ganbench-holdout"] and "uninstalled ganbench-holdout." in capsys.readouterr().out
     # pip that removes nothing (installed elsewhere) is a failure, not a silent success.
     installed.add("ganbench-holdout")
-    monkeypatch.setattr(plugin_install, "pip", lambda arguments: "")
+    monkeypatch.setattr(install, "pip", lambda arguments: "")
     code, _, err = cli("plugins", "uninstall", "holdout")
     assert code == 2 and "pip did not uninstall ganbench-holdout" in err
     code, _, err = cli("plugins", "uninstall", "nothing-here")

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganbench.config import Choice, RunConfig, resolve_config
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import resolve_config
 
 # The smallest image run there is: the MLP on 8 px images, 4 steps, no evaluator.
 IMAGE_RUN = ["run", "--arch", "mlp", "--dataset", "imagefolder", "--data-opt", "channels=1", "--resolution", "8",
@@ -307,7 +308,7 @@ def broken_plugin(monkeypatch) -> str:
     """A plugin whose entry point fails to import, loaded the way installed plugins are."""
     import importlib.metadata
 
-    from ganbench import plugins
+    from ganbench.plugin_host import plugins
     broken = importlib.metadata.EntryPoint(name="exploding", value="exploding_plugin_nowhere", group="ganbench")
     with monkeypatch.context() as patch:  # only while the plugins load: torch reads entry points too
         patch.setattr(plugins.importlib.metadata, "entry_points", lambda group: [broken])

@@ -6,10 +6,10 @@ import math
 import pytest
 import torch
 
-from ganbench import plugins
-from ganbench.architecture import BuildRequest, Neck
+from ganbench.plugin_host import plugins
+from ganbench.contracts.architecture import BuildRequest, Neck
 from ganbench.config import Choice, RunConfig
-from ganbench.dataset import DataRequest
+from ganbench.contracts.dataset import DataRequest
 from ganbench.datasets.digits import digit_images
 from ganbench.datasets.mixtures import MixtureSource, Ring8
 from ganbench.data.source import TensorSource
@@ -18,7 +18,7 @@ from ganbench.engine.run import run
 from ganbench.engine.setup import prepare
 from ganbench.engine.best_step import best_steps
 from ganbench.evaluate.classification_accuracy_score import ClassificationAccuracyScore
-from ganbench.evaluator import EvalContext
+from ganbench.contracts.evaluator import EvalContext
 from ganbench.evaluate.linear_probe import LinearProbe
 from ganbench.evaluate.mode_coverage import ModeCoverage, reverse_kl
 from ganbench.evaluate.stability import Stability, divergence_step, summary_statistics

@@ -10,7 +10,7 @@ import venv
 
 import pytest
 
-from ganbench import scaffold
+from ganbench.plugin_host import scaffold
 from ganbench.errors import ConfigError
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import ganbench.stabilizers
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.config import Choice, RunConfig
 from ganbench.engine.run import run
 from ganbench.engine.setup import prepare

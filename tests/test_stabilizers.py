@@ -8,16 +8,17 @@ import pytest
 import torch
 from torch import nn
 
-from ganbench import plugins
-from ganbench.architecture import Discriminator, DOutput, Generator, Neck
+from ganbench.plugin_host import plugins
+from ganbench.contracts.architecture import Discriminator, DOutput, Generator, Neck
 from ganbench.cli import main
-from ganbench.config import Choice, RunConfig, resolve_stabilizers
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import resolve_stabilizers
 from ganbench.engine import step as step_module
 from ganbench.engine.run import run
 from ganbench.engine.setup import create_stabilizers, optimizer_settings, prepare
 from ganbench.errors import ConfigError, Incompatible
-from ganbench.loss import OptimizerSettings, PenaltyInputs, Targets
-from ganbench.stabilizer import StepInfo
+from ganbench.contracts.loss import OptimizerSettings, PenaltyInputs, Targets
+from ganbench.contracts.stabilizer import StepInfo
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "stabilizers.md"
 ISSUE_NAMES = ("label-smoothing", "label-flip", "instance-noise", "dropout", "d-noise", "minibatch-std",

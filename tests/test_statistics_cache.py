@@ -7,7 +7,7 @@ import torch
 from ganbench.datasets.digits import digit_images
 from ganbench.evaluate import domain_classifier, fidelity
 from ganbench.evaluate.domain_classifier import train_classifier, weights_sha256
-from ganbench.evaluator import quantize
+from ganbench.contracts.evaluator import quantize
 
 
 @pytest.fixture

@@ -426,7 +426,7 @@ def test_an_index_or_plot_failure_never_loses_the_run(tmp_path, monkeypatch, cap
 
 
 def sweep_process(results: Path) -> list[str]:
-    code = ("import sys; from ganbench import plugins; plugins._skip_entry_points = False; "
+    code = ("import sys; from ganbench.plugin_host import plugins; plugins._skip_entry_points = False; "
             "from ganbench.cli import main; main(sys.argv[1:])")
     return [sys.executable, "-c", code, "sweep", *TINY, "--steps", "400", "--log-every", "5",
             "--checkpoint-every", "1000", "--stabilizer", "none,minibatch-std", "--seeds", "2",

@@ -9,14 +9,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganbench import plugins, testing
-from ganbench.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator
-from ganbench.dataset import DataRequest, Dataset
+from ganbench import testing
+from ganbench.plugin_host import plugins
+from ganbench.contracts.architecture import Architecture, BuildRequest, Discriminator, DOutput, Generator
+from ganbench.contracts.dataset import DataRequest, Dataset
 from ganbench.data.source import TensorSource
 from ganbench.data.spec import DataSpec
-from ganbench.evaluator import EvalContext, Evaluator
-from ganbench.loss import Loss, Targets
-from ganbench.stabilizer import Stabilizer, StepInfo
+from ganbench.contracts.evaluator import EvalContext, Evaluator
+from ganbench.contracts.loss import Loss, Targets
+from ganbench.contracts.stabilizer import Stabilizer, StepInfo
 
 
 def component(kind: str, name: str):

@@ -8,14 +8,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganbench import plugins
-from ganbench.architecture import Discriminator, DOutput
-from ganbench.config import Choice, RunConfig, resolve_config
+from ganbench.plugin_host import plugins
+from ganbench.contracts.architecture import Discriminator, DOutput
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import resolve_config
 from ganbench.engine.setup import prepare
 from ganbench.engine.step import AdversarialStep
 from ganbench.errors import Incompatible
-from ganbench.loss import Targets
-from ganbench.stabilizer import CriticInputs, StepInfo
+from ganbench.contracts.loss import Targets
+from ganbench.contracts.stabilizer import CriticInputs, StepInfo
 
 LR, BETAS, EPS = 0.05, (0.5, 0.999), 1e-8
 

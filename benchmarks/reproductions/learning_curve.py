@@ -16,13 +16,37 @@ from collections import defaultdict
 from pathlib import Path
 
 
-def configuration_label(config: dict) -> str:
-    """loss, then each stabilizer with its options (what the reproductions vary)."""
+# Settings that name a run rather than what it trains: never a column's difference.
+NOT_SETTINGS = {"seed", "group", "run_id", "results_dir"}
+
+
+def configuration_label(config: dict, differing: tuple[str, ...] = ()) -> str:
+    """loss, then each stabilizer with its options (what the reproductions vary), then the settings
+    in ``differing`` (``beta1=0.9``, ``arch.g_norm=none``) that tell this configuration apart."""
     parts = [config["loss"]["name"]]
     for stabilizer in config.get("stabilizers") or []:
         options = ",".join(f"{key}={value}" for key, value in sorted(stabilizer.get("options", {}).items()))
         parts.append(f"{stabilizer['name']}({options})" if options else stabilizer["name"])
-    return " + ".join(parts) if len(parts) > 1 else f"{parts[0]} + none"
+    label = " + ".join(parts) if len(parts) > 1 else f"{parts[0]} + none"
+    settings = flat_settings(config)
+    # An arch option added later is absent from config.json at its default (compare says the same).
+    shown = {key: settings.get(key, "default" if key.startswith("arch.") else None) for key in differing}
+    return label + "".join(f", {key}={value}" for key, value in shown.items() if value is not None)
+
+
+def flat_settings(config: dict) -> dict[str, object]:
+    """A run's scalar settings and its architecture's options (as ``arch.OPTION``)."""
+    settings = {key: value for key, value in config.items()
+                if key not in NOT_SETTINGS and not isinstance(value, (dict, list))}
+    settings.update({f"arch.{key}": value for key, value in config["arch"].get("options", {}).items()})
+    return settings
+
+
+def differing_settings(configs: list[dict]) -> tuple[str, ...]:
+    """The settings in which the trained configurations disagree (beta1 in the beta1 reproduction)."""
+    flat = [flat_settings(config) for config in configs]
+    keys = sorted({key for settings in flat for key in settings})
+    return tuple(key for key in keys if len({repr(settings.get(key)) for settings in flat}) > 1)
 
 
 def curve_points(run: Path, metric: str) -> dict[int, float]:
@@ -42,12 +66,15 @@ def curve_points(run: Path, metric: str) -> dict[int, float]:
 
 def collect(results: Path, metric: str) -> dict[str, dict[int, list[float]]]:
     curves: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    trained = []
     for config_path in sorted(results.glob("*/config.json")):
         config = json.loads(config_path.read_text())
-        if config.get("control") or not (config_path.parent / "result.json").is_file():
-            continue
-        for step, value in curve_points(config_path.parent, metric).items():
-            curves[configuration_label(config)][step].append(value)
+        if not config.get("control") and (config_path.parent / "result.json").is_file():
+            trained.append((config_path.parent, config))
+    differing = differing_settings([config for _, config in trained])
+    for run, config in trained:
+        for step, value in curve_points(run, metric).items():
+            curves[configuration_label(config, differing)][step].append(value)
     return curves
 
 

@@ -15,10 +15,11 @@ import time
 
 import torch
 
-from ganbench.config import Choice, RunConfig, resolve_config
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import resolve_config
 from ganbench.engine.setup import prepare
 from ganbench.engine.step import AdversarialStep
-from ganbench.stabilizer import StepInfo
+from ganbench.contracts.stabilizer import StepInfo
 
 PACGAN_NETS = {"g_hidden": 400, "g_layers": 4, "d_hidden": 200, "d_layers": 3, "d_maxout": 5, "output": "linear"}
 PACGAN = dict(arch=Choice("mlp", PACGAN_NETS), batch_size=100, lr_g=1e-4, lr_d=1e-4, beta1=0.8)

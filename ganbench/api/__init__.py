@@ -12,25 +12,25 @@ in CHANGELOG.md. A plugin declares the versions it works with in its module:
     GANBENCH_API_VERSIONS = (1, 1)     # lowest and highest, both included
     GANBENCH_API_VERSION = 1           # older form: the lowest alone
 
-The classes live in the modules of their kind (``ganbench.architecture``, ``ganbench.loss``, ...);
-import them from here, so that they may move without breaking you.
+The classes live in the package ``ganbench.contracts``, one module per kind; import them from
+here, so that they may move without breaking you.
 """
 
 from __future__ import annotations
 
 from ganbench import API_VERSION, hookimpl
-from ganbench.architecture import (Architecture, BuildRequest, Discriminator, DOutput, Generator, Images, Neck,
-                                   finest, map_images)
+from ganbench.contracts.architecture import (Architecture, BuildRequest, Discriminator, DOutput, Generator, Images,
+                                             Neck, finest, map_images)
+from ganbench.contracts.dataset import DataRequest, Dataset
+from ganbench.contracts.evaluator import Direction, EvalContext, Evaluator, quantize
+from ganbench.contracts.feature_space import FeatureSpace
+from ganbench.contracts.logger import Logger, RunStart
+from ganbench.contracts.loss import GPenaltyInputs, Loss, OptimizerSettings, Penalty, PenaltyInputs, Targets
+from ganbench.contracts.stabilizer import CriticInputs, Stabilizer, StepInfo
 from ganbench.data.source import DataSource, StreamingSource, TensorSource
 from ganbench.data.spec import DataSpec
-from ganbench.dataset import DataRequest, Dataset
 from ganbench.errors import ConfigError, DataError, EvaluationError, GanbenchError, Incompatible
-from ganbench.evaluate.feature_space import FeatureSpace
-from ganbench.evaluator import Direction, EvalContext, Evaluator, quantize
-from ganbench.logger import Logger, RunStart
-from ganbench.loss import GPenaltyInputs, Loss, OptimizerSettings, Penalty, PenaltyInputs, Targets
 from ganbench.options import added_later
-from ganbench.stabilizer import CriticInputs, Stabilizer, StepInfo
 # Building blocks that plugin architectures reuse, so that a paper's trick is implemented once.
 from ganbench.stabilizers.minibatch_std import MinibatchStdLayer
 from ganbench.stabilizers.r1 import squared_gradient_norm

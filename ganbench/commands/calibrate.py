@@ -35,11 +35,12 @@ def calibrate(results_dir: str | None, dataset: str, data_opt: tuple[str, ...], 
     from rich.console import Console
 
     from ganbench.commands.run_flags import parse_named_options
-    from ganbench.config import Choice, resolve_config
+    from ganbench.config import Choice
+    from ganbench.resolve import resolve_config
     from ganbench.engine.ladder_run import CALIBRATION_FOLDER, calibrate as run_calibration, validate_defect_names
     from ganbench.errors import ConfigError
     from ganbench.options import coerce, parse_assignments
-    from ganbench.results.atomic import write_json, write_text
+    from ganbench.atomic import write_json, write_text
     from ganbench.results.calibration_table import render, to_terminal
 
     count = coerce(seeds, int, "--seeds")

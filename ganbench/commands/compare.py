@@ -30,7 +30,7 @@ def register(cli: click.Group) -> None:
     def compare(results_dir: str | None, metrics: tuple[str, ...], where: tuple[str, ...], sort: str | None,
                 baseline: str | None, correction: str, output_format: str, output: str | None) -> None:
         """Group runs by configuration and compare them over seeds. RESULTS_DIR defaults to runs."""
-        from ganbench.results.atomic import write_text
+        from ganbench.atomic import write_text
         from ganbench.results.compare import compare_results
         from ganbench.results.formats import print_terminal
         from ganbench.results.render import render

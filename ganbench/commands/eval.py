@@ -60,7 +60,8 @@ def evaluate_external(samples: str, dataset: str | None, data_opt, data_root, re
     import os
 
     from ganbench.commands.run_flags import parse_named_options
-    from ganbench.config import Choice, resolve_config
+    from ganbench.config import Choice
+    from ganbench.resolve import resolve_config
     from ganbench.engine.external_run import evaluate_samples
     from ganbench.errors import ConfigError
     from ganbench.options import parse_assignments

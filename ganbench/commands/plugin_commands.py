@@ -14,7 +14,7 @@ def add_plugin_commands(cli: click.Group) -> None:
     """Let every loaded plugin add its commands to ``cli`` (once per group)."""
     if id(cli) in _added:
         return
-    from ganbench import plugins
+    from ganbench.plugin_host import plugins
     _added.add(id(cli))
     plugins.state().register_commands(cli)
 

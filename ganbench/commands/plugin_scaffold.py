@@ -1,10 +1,10 @@
-"""``ganbench plugins new NAME``: scaffold a plugin package (see ganbench.scaffold)."""
+"""``ganbench plugins new NAME``: scaffold a plugin package (see ganbench.plugin_host.scaffold)."""
 
 from __future__ import annotations
 
 import click
 
-from ganbench.scaffold import KINDS
+from ganbench.plugin_host.scaffold import KINDS
 
 
 @click.command(name="new")
@@ -15,7 +15,7 @@ from ganbench.scaffold import KINDS
               help="Folder in which ganbench-NAME/ is created.")
 def plugins_new(name: str, kinds: str, directory: str) -> None:
     """Write ganbench-NAME/: a plugin package with an example of each kind, tests and a README."""
-    from ganbench import scaffold
+    from ganbench.plugin_host import scaffold
 
     chosen = scaffold.parse_kinds(kinds)
     folder = scaffold.new_plugin(name, chosen, directory)

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ganbench.commands.plugin_scaffold import plugins_new
-from ganbench.registry import PLURALS
+from ganbench.plugin_host.registry import PLURALS
 
 console = Console()
 
@@ -27,7 +27,7 @@ def plugins_command(context: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def plugins_list(as_json: bool) -> None:
     """Each plugin: package, version, what it registered, and its error if it broke."""
-    from ganbench import plugins
+    from ganbench.plugin_host import plugins
 
     state = plugins.state()
     state.fill_registry()
@@ -52,7 +52,7 @@ def plugins_list(as_json: bool) -> None:
 @click.option("-U", "--upgrade", is_flag=True)
 def plugins_install(packages: tuple[str, ...], editable: bool, upgrade: bool) -> None:
     """Install plugin packages with pip into ganbench's own environment."""
-    from ganbench.plugin_install import pip
+    from ganbench.plugin_host.install import pip
     arguments = ["install", *(["--upgrade"] if upgrade else [])]
     for package in packages:
         arguments += ["-e", package] if editable else [package]
@@ -64,7 +64,7 @@ def plugins_install(packages: tuple[str, ...], editable: bool, upgrade: bool) ->
 @click.argument("names", nargs=-1, required=True)
 def plugins_uninstall(names: tuple[str, ...]) -> None:
     """Uninstall plugins, by the name ``ganbench plugins`` shows or by package name."""
-    from ganbench.plugin_install import uninstall
+    from ganbench.plugin_host.install import uninstall
     for package in uninstall(list(names)):
         click.echo(f"uninstalled {package}.")
 

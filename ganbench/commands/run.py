@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ganbench.commands.run_flags import FLAG_GRAMMAR, config_from_flags, run_options
-from ganbench.results.result import RunStatus
+from ganbench.contracts.run_result import RunStatus
 
 console = Console()
 
@@ -50,7 +50,7 @@ def run(restart: bool, quiet: bool, dry_run: bool, profile_steps: int | None, **
 def tell_broken_plugins() -> None:
     """Once per command, after the plugins loaded: a broken plugin is not silent until it is needed."""
     from ganbench.engine.distributed import ranks_from_environment
-    from ganbench.plugins import broken_plugin_notices
+    from ganbench.plugin_host.plugins import broken_plugin_notices
     if not ranks_from_environment().main:  # under torchrun every rank runs the command; one says it
         return
     for notice in broken_plugin_notices():

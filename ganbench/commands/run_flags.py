@@ -111,8 +111,8 @@ def refuse_empty_component_name(flag: str) -> None:
     never read as the baseline (resolution says the same of an empty name in a suite)."""
     kind = FLAG_KINDS.get(flag)
     if kind is not None:
-        from ganbench import plugins
-        from ganbench.config import refuse_empty_name
+        from ganbench.plugin_host import plugins
+        from ganbench.resolve import refuse_empty_name
         refuse_empty_name(plugins.registry(), kind, "")
 
 
@@ -323,7 +323,7 @@ def raw_config_from_flags(values: dict[str, Any]) -> dict[str, Any]:
 
 def config_from_flags(values: dict[str, Any], registry: Any = None):
     """The resolved configuration of ``ganbench run``'s flags: a sweep of one point, resolved once."""
-    from ganbench.config import resolve_config
+    from ganbench.resolve import resolve_config
     return resolve_config(raw_config_from_flags(values), registry)
 
 

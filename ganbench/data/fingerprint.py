@@ -88,7 +88,7 @@ class ContentHashCache:
         """Write the cache atomically; a folder that cannot be written only costs a rehash next time."""
         if not self.changed:
             return
-        # Written beside and renamed over, so a reader never sees half a file (ganbench.results.atomic
+        # Written beside and renamed over, so a reader never sees half a file (ganbench.atomic
         # does the same for run files; this layer sits below it).
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:

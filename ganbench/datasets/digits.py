@@ -14,7 +14,7 @@ import dataclasses
 
 import torch
 
-from ganbench.dataset import DataRequest, Dataset
+from ganbench.contracts.dataset import DataRequest, Dataset
 from ganbench.data.resize import check_resolution, to_training_images
 from ganbench.data.source import TensorSource
 from ganbench.data.spec import DataSpec

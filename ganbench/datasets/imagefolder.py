@@ -19,7 +19,7 @@ from typing import Literal
 import torch
 from PIL import Image
 
-from ganbench.dataset import DataRequest, Dataset
+from ganbench.contracts.dataset import DataRequest, Dataset
 from ganbench.data.resize import center_crop_to_tensor, check_resolution
 from ganbench.data.source import DataSource, StreamingSource, TensorSource
 from ganbench.data.spec import DataSpec

@@ -20,7 +20,7 @@ import math
 
 import torch
 
-from ganbench.dataset import DataRequest, Dataset
+from ganbench.contracts.dataset import DataRequest, Dataset
 from ganbench.data.source import TensorSource
 from ganbench.data.spec import DataSpec
 

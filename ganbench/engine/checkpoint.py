@@ -16,7 +16,7 @@ import torch
 
 from ganbench.engine.distributed import gather_objects
 from ganbench.errors import CheckpointError, StorageError
-from ganbench.results.atomic import write_with
+from ganbench.atomic import write_with
 from ganbench.safe_load import load_without_code, refusal_reason, written_by_torch_save
 
 FORMAT = 1

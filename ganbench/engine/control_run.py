@@ -11,8 +11,9 @@ from typing import Any
 
 import torch
 
-from ganbench import plugins
-from ganbench.config import Choice, RunConfig, ensure_resolved, resolve_config
+from ganbench.plugin_host import plugins
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import ensure_resolved, resolve_config
 from ganbench.controls import CONTROLS, build_control, controls_for, is_control_name
 from ganbench.data.source import DataSource
 from ganbench.data.spec import DataSpec
@@ -22,10 +23,10 @@ from ganbench.engine.evaluation import evaluate
 from ganbench.engine.run import RunReport
 from ganbench.engine.setup import choose_evaluators, load_data
 from ganbench.errors import ConfigError, Incompatible
-from ganbench.evaluator import Evaluator
+from ganbench.contracts.evaluator import Evaluator
 from ganbench.ladders import LadderSource, build_step, is_step_name, ladder_data
-from ganbench.results.atomic import write_json
-from ganbench.results.result import RunResult, RunStatus
+from ganbench.atomic import write_json
+from ganbench.contracts.run_result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
 
 
@@ -168,7 +169,7 @@ def controls_base_config(dataset: Choice, data_root: str | None, resolution: Any
 def evaluate_controls(base: RunConfig, names: list[str], seeds: int | str):
     """Evaluate each control (``names``, or every one that applies to the data) at seeds 0..seeds-1,
     like ``base``; yields each RunReport as it is written (or found already evaluated)."""
-    from ganbench.options import coerce
+    from ganbench.contracts.options import coerce
     for name in names:
         if not is_control_name(name):
             raise ConfigError(f"unknown control {name!r}; choose from {', '.join(CONTROLS)}, "

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 import ganbench
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.engine.device import device_name
 
 

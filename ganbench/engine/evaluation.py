@@ -13,7 +13,7 @@ from ganbench.engine.latent import draw_latent
 from ganbench.engine.samples import generate
 from ganbench.evaluate.collected_metrics import CollectedMetrics
 from ganbench.evaluate.feature_space import open_space
-from ganbench.evaluator import EvalContext
+from ganbench.contracts.evaluator import EvalContext
 
 EVAL_SEED = 12_345  # fixed, so that every evaluation of every run sees the same latent vectors
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ganbench import plugins
-from ganbench.config import Choice, RunConfig, resolve_config
+from ganbench.plugin_host import plugins
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import resolve_config
 from ganbench.engine.control_run import ControlSetup, evaluate_into_run_dir
 from ganbench.engine.device import resolve_device
 from ganbench.engine.run import RunReport

@@ -10,12 +10,12 @@ from ganbench.config import RunConfig
 from ganbench.engine.control_run import control_config, prepare_data_only, run_control
 from ganbench.errors import ConfigError
 from ganbench.ladders import CALIBRATION_FOLDER, DEFECTS, ladder_data, ladders_for, step_name  # noqa: F401
-from ganbench.results.atomic import write_json
+from ganbench.atomic import write_json
 
 
 def chosen_defects(base: RunConfig, names: list[str]) -> tuple[list, Any]:
     """The ladders that apply to the data (all of them, or those named), and the ladders' view of the data."""
-    from ganbench import plugins
+    from ganbench.plugin_host import plugins
     source = prepare_data_only(base, plugins.registry())
     data = ladder_data(source, None)
     applicable = ladders_for(data)
@@ -34,8 +34,9 @@ def calibration_evaluators(base: RunConfig) -> RunConfig:
     hold images out, so the one metric that can see memorization has something to read."""
     if base.evaluators is not None:
         return base
-    from ganbench import plugins
-    from ganbench.config import Choice, resolve_config
+    from ganbench.plugin_host import plugins
+    from ganbench.config import Choice
+    from ganbench.resolve import resolve_config
     from ganbench.engine.setup import choose_evaluators
     registry = plugins.registry()
     spec = prepare_data_only(base, registry).spec

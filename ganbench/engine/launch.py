@@ -10,7 +10,8 @@ import functools
 from pathlib import Path
 from typing import Any, Callable
 
-from ganbench.config import RunConfig, ensure_resolved
+from ganbench.config import RunConfig
+from ganbench.resolve import ensure_resolved
 from ganbench.errors import ConfigError
 
 

@@ -25,9 +25,9 @@ from ganbench.engine.setup import Setup
 from ganbench.engine.step import AdversarialStep
 from ganbench.engine.evaluation import evaluate
 from ganbench.errors import RunInterrupted
-from ganbench.results.result import RunStatus
+from ganbench.contracts.run_result import RunStatus
 from ganbench.results.run_dir import RunDir
-from ganbench.stabilizer import StepInfo
+from ganbench.contracts.stabilizer import StepInfo
 
 GRID_SIZE = 64
 

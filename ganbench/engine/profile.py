@@ -9,8 +9,8 @@ from torch.profiler import ProfilerActivity, profile
 
 from ganbench.engine.setup import Setup
 from ganbench.engine.step import AdversarialStep
-from ganbench.results.atomic import write_with
-from ganbench.stabilizer import StepInfo
+from ganbench.atomic import write_with
+from ganbench.contracts.stabilizer import StepInfo
 
 WARM_UP = 3  # the first steps allocate and pick kernels; they are not what a long run pays
 

@@ -11,7 +11,8 @@ import shutil
 import time
 from pathlib import Path
 
-from ganbench.config import RunConfig, ensure_resolved
+from ganbench.config import RunConfig
+from ganbench.resolve import ensure_resolved
 from ganbench.engine.checkpoint import load_checkpoint, restore_state
 from ganbench.engine.distributed import SINGLE, Ranks, barrier
 from ganbench.engine.environment import describe_environment
@@ -20,9 +21,9 @@ from ganbench.engine.setup import Setup, prepare
 from ganbench.engine.best_step import best_of_run
 from ganbench.engine.evaluation import evaluate
 from ganbench.engine.run_loggers import RunLoggers
-from ganbench.logger import RunStart
-from ganbench.results.atomic import write_json, write_text
-from ganbench.results.result import RunResult, RunStatus
+from ganbench.contracts.logger import RunStart
+from ganbench.atomic import write_json, write_text
+from ganbench.contracts.run_result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
 from ganbench.results.run_lock import run_lock
 
@@ -62,8 +63,8 @@ def fingerprint_downloaded_data(config: RunConfig) -> None:
     """Files that ``--download`` fetched during set-up were not there when the config was resolved:
     fingerprint them now, so this run has the id that the next run on the same files will compute."""
     if config.download and config.data_fingerprint is None and config.data_root:
-        from ganbench import plugins
-        from ganbench.config import fingerprint_of_data
+        from ganbench.plugin_host import plugins
+        from ganbench.resolve import fingerprint_of_data
         config.data_fingerprint = fingerprint_of_data(plugins.registry(), config)
 
 

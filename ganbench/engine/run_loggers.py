@@ -13,8 +13,8 @@ from typing import Any, Sequence
 
 import torch
 
-from ganbench.logger import Logger, RunStart
-from ganbench.results.result import RunResult
+from ganbench.contracts.logger import Logger, RunStart
+from ganbench.contracts.run_result import RunResult
 
 LOG = logging.getLogger("ganbench")
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from ganbench.architecture import finest
+from ganbench.contracts.architecture import finest
 from ganbench.engine.latent import draw_latent
-from ganbench.evaluator import quantize
-from ganbench.results.atomic import write_with
+from ganbench.contracts.evaluator import quantize
+from ganbench.atomic import write_with
 
 GRID_SEED = 20_161_118  # the same latent vectors for every run, so grids compare side by side
 

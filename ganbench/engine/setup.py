@@ -8,21 +8,22 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ganbench import plugins
-from ganbench.architecture import Architecture, BuildRequest, Discriminator, Generator, Neck
-from ganbench.config import Choice, RunConfig, ensure_resolved
-from ganbench.dataset import DataRequest, Dataset
+from ganbench.plugin_host import plugins
+from ganbench.contracts.architecture import Architecture, BuildRequest, Discriminator, Generator, Neck
+from ganbench.config import Choice, RunConfig
+from ganbench.resolve import ensure_resolved
+from ganbench.contracts.dataset import DataRequest, Dataset
 from ganbench.data.source import DataSource
 from ganbench.data.spec import DataSpec
 from ganbench.engine.device import resolve_device
 from ganbench.engine.distributed import SINGLE, Ranks, initialise
 from ganbench.engine.latent import LatentSampler
 from ganbench.errors import CheckpointError, ConfigError, DataError, Incompatible
-from ganbench.evaluator import Evaluator
-from ganbench.logger import Logger
-from ganbench.loss import Loss, OptimizerSettings, Penalty
-from ganbench.registry import Registry
-from ganbench.stabilizer import Stabilizer
+from ganbench.contracts.evaluator import Evaluator
+from ganbench.contracts.logger import Logger
+from ganbench.contracts.loss import Loss, OptimizerSettings, Penalty
+from ganbench.plugin_host.registry import Registry
+from ganbench.contracts.stabilizer import Stabilizer
 
 DEFAULT_SETTINGS = OptimizerSettings()  # DCGAN: Adam lr 2e-4, betas (0.5, 0.999)
 

@@ -15,12 +15,12 @@ import contextlib
 import torch
 import torch.nn.functional as F
 
-from ganbench.architecture import DOutput, Images, map_images
+from ganbench.contracts.architecture import DOutput, Images, map_images
 from ganbench.engine.device import autocast
 from ganbench.engine.distributed import average_gradients
 from ganbench.engine.setup import Setup
-from ganbench.loss import GPenaltyInputs, PenaltyInputs, Targets
-from ganbench.stabilizer import CriticInputs, StepInfo
+from ganbench.contracts.loss import GPenaltyInputs, PenaltyInputs, Targets
+from ganbench.contracts.stabilizer import CriticInputs, StepInfo
 
 SCALARS = ("d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake", "d_penalty",
            "d_grad_norm", "g_grad_norm")

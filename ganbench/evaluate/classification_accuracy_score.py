@@ -15,7 +15,7 @@ import dataclasses
 from typing import Any
 
 from ganbench.data.spec import DataSpec
-from ganbench.evaluator import EvalContext, Evaluator
+from ganbench.contracts.evaluator import EvalContext, Evaluator
 from ganbench.evaluate.pixel_classifier import DESCRIPTION, PixelClassifier
 
 MAX_CLASSES = 100  # beyond this, the default sample counts leave too few samples per class

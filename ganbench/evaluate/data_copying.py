@@ -31,7 +31,7 @@ from typing import Any
 import torch
 
 from ganbench.data.spec import DataSpec
-from ganbench.evaluator import EvalContext, Evaluator, quantize
+from ganbench.contracts.evaluator import EvalContext, Evaluator, quantize
 
 REFERENCE_QUANTILE = 0.05
 

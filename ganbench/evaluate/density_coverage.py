@@ -25,7 +25,7 @@ import torch
 
 from ganbench.data.spec import DataSpec
 from ganbench.evaluate.feature_space import SPACES
-from ganbench.evaluator import EvalContext, Evaluator
+from ganbench.contracts.evaluator import EvalContext, Evaluator
 from ganbench.errors import EvaluationError
 
 NEAREST = 5  # k of the paper

@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganbench.results.atomic import write_with
+from ganbench.atomic import write_with
 
 ARCHITECTURE_VERSION = 2  # bump when the network or its training recipe changes: old caches then miss
 TRAIN_THREADS = 1  # the same float operations in the same order on every machine and worker

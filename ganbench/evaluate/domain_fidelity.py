@@ -24,7 +24,7 @@ from ganbench.datasets.digits import channel_classes, stacked_label
 from ganbench.data.spec import DataSpec
 from ganbench.evaluate import fidelity
 from ganbench.evaluate.domain_classifier import TrainedClassifier, load_or_train, read_classifier
-from ganbench.evaluator import EvalContext, Evaluator
+from ganbench.contracts.evaluator import EvalContext, Evaluator
 from ganbench.errors import EvaluationError
 
 DOMAIN_DATASETS = ("digits", "mnist", "fashion-mnist", "stacked-digits")

@@ -173,7 +173,7 @@ def load_verified_features(path: Path) -> torch.Tensor | None:
 
 def keep_features(staged: Path, target: Path) -> None:
     """Store features torch-fidelity just computed in our private folder: the tensor, then its hash."""
-    from ganbench.results.atomic import write_text, write_with
+    from ganbench.atomic import write_text, write_with
     features = torch.load(staged, map_location="cpu", weights_only=True)
     write_with(target, lambda temporary: torch.save(features, temporary))
     # The hash goes last: a crash between the two leaves a file without a hash, which is recomputed.

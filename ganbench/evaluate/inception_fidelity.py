@@ -23,7 +23,7 @@ import torch
 
 from ganbench.data.spec import DataSpec
 from ganbench.evaluate import fidelity
-from ganbench.evaluator import EvalContext, Evaluator
+from ganbench.contracts.evaluator import EvalContext, Evaluator
 from ganbench.errors import EvaluationError
 
 WEIGHTS_FILE = "weights-inception-2015-12-05-6726825d.pth"

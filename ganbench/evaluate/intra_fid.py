@@ -21,7 +21,7 @@ import torch
 from ganbench.data.spec import DataSpec
 from ganbench.evaluate.density_coverage import DensityCoverageOptions
 from ganbench.evaluate.feature_space import SPACES
-from ganbench.evaluator import EvalContext, Evaluator
+from ganbench.contracts.evaluator import EvalContext, Evaluator
 from ganbench.errors import EvaluationError
 
 MIN_PER_CLASS = 2  # a covariance needs two samples; fewer and the class is left out (and counted)

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganbench.data.spec import DataSpec
-from ganbench.evaluator import EvalContext, Evaluator
+from ganbench.contracts.evaluator import EvalContext, Evaluator
 
 ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.SELU, nn.GELU, nn.SiLU, nn.Mish, nn.PReLU)
 GRID = 4  # each block's map is max-pooled to GRID x GRID, as in the paper

@@ -38,7 +38,7 @@ from typing import Any
 import torch
 
 from ganbench.data.spec import DataSpec
-from ganbench.evaluator import EvalContext, Evaluator
+from ganbench.contracts.evaluator import EvalContext, Evaluator
 
 NO_ZERO = 1e-12  # stands in for a real probability of 0, which would make the reverse KL infinite
 

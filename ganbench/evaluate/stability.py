@@ -24,7 +24,7 @@ from typing import Any, Sequence
 
 import torch
 
-from ganbench.evaluator import EvalContext, Evaluator
+from ganbench.contracts.evaluator import EvalContext, Evaluator
 
 TRACKED = ("d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake")
 LOSSES = ("d_loss_real", "d_loss_fake", "g_loss")

@@ -22,7 +22,7 @@ import torch
 
 from ganbench.datasets.digits import digit_images, stacked_label
 from ganbench.data.spec import DataSpec
-from ganbench.evaluator import EvalContext, Evaluator
+from ganbench.contracts.evaluator import EvalContext, Evaluator
 from ganbench.evaluate.pixel_classifier import DESCRIPTION, PixelClassifier
 
 NUM_MODES = 1000

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 
 from ganbench.data.spec import DataSpec
 from ganbench.evaluate import fidelity
-from ganbench.evaluator import EvalContext, Evaluator
+from ganbench.contracts.evaluator import EvalContext, Evaluator
 from ganbench.evaluate.inception_fidelity import as_rgb, checked_weights
 from ganbench.errors import EvaluationError
 

@@ -15,9 +15,9 @@ from urllib.parse import urlparse
 
 import torch
 
-from ganbench.logger import Logger, RunStart
+from ganbench.contracts.logger import Logger, RunStart
 from ganbench.loggers.tensorboard import finite_scalars
-from ganbench.results.result import RunResult, RunStatus
+from ganbench.contracts.run_result import RunResult, RunStatus
 
 PARAM_LENGTH = 500  # MLflow refuses longer parameter values on some stores; a config value never needs more
 

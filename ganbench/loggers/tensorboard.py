@@ -11,8 +11,8 @@ from typing import Any
 
 import torch
 
-from ganbench.logger import Logger, RunStart
-from ganbench.results.result import RunResult
+from ganbench.contracts.logger import Logger, RunStart
+from ganbench.contracts.run_result import RunResult
 
 
 @dataclasses.dataclass(frozen=True)

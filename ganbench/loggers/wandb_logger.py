@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 import torch
 
-from ganbench.logger import Logger, RunStart
+from ganbench.contracts.logger import Logger, RunStart
 from ganbench.loggers.tensorboard import finite_scalars
-from ganbench.results.result import RunResult
+from ganbench.contracts.run_result import RunResult
 
 
 @dataclasses.dataclass(frozen=True)

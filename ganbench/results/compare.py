@@ -13,195 +13,23 @@ means with its confidence interval (``ganbench.results.significance``).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from ganbench.config import COMPONENT_FIELDS, RunConfig
 from ganbench.errors import ConfigError, GanbenchError
+from ganbench.results.comparison import (ALPHA, CONFIDENCE, LABEL_KEYS, Comparison, GroupSummary, MetricSummary,
+                                         is_better)
 from ganbench.results.conditions import MISSING, holds, parse_conditions
 from ganbench.results.index import IndexedRun, RebuildReport, default_index_path, ensure_index, load_runs
 from ganbench.results.headline import default_sort_metric
 from ganbench.results.learned import detectable_effect_note, learned_note, mark_learned
 from ganbench.results.run_dir import RunDir
-from ganbench.results.family import StudyFamily
-from ganbench.results.significance import CORRECTION_NAMES, CORRECTIONS, Difference, adjust, welch_test
+from ganbench.results.significance import CORRECTIONS, adjust, welch_test
 
-CONFIDENCE = 0.95
-ALPHA = 0.05
-TEST_NAME = "Welch's t-test (two-sided, unequal variances)"
 RUN_KEYS = ("arch", "loss", "dataset", "stabilizers", "status", "seed", "run_id", "grp")
-LABEL_KEYS = ("arch", "loss", "dataset", "stabilizers")
 COMPONENT_KEYS = tuple(COMPONENT_FIELDS)  # arch, loss, dataset: --where compares their names
-
-
-@dataclasses.dataclass
-class MetricSummary:
-    """One metric of one group over its seeds."""
-
-    name: str
-    direction: str | None  # lower, higher, or None (a logged scalar: not ranked)
-    values: list[float]
-    mean: float = math.nan
-    std: float = math.nan
-    ci: float = math.nan  # half-width of the 95% confidence interval of the mean
-    rank: int | None = None
-    best: bool = False
-    p_value: float | None = None  # against the baseline group, before adjustment
-    p_adjusted: float | None = None  # adjusted over the table's family of tests
-    difference: Difference | None = None  # mean minus the baseline's mean, with its 95% CI
-    significant: bool = False  # p_adjusted < alpha
-
-    @property
-    def n(self) -> int:
-        return len(self.values)
-
-
-@dataclasses.dataclass
-class GroupSummary:
-    """One configuration: its runs and their statistics."""
-
-    group: str
-    label: dict[str, str]  # arch, loss, dataset, stabilizers
-    settings: str  # the other settings in which this configuration differs from the rest
-    runs: list[IndexedRun]
-    metrics: dict[str, MetricSummary]
-    rank: int | None = None
-    baseline: bool = False
-    control: str | None = None  # a control's name: shown for reference, never ranked or tested
-    learned: bool | None = None  # beats the one-mode/one-class control of its data (ganbench.results.learned)
-
-    @property
-    def n(self) -> int:
-        return len(self.runs)
-
-    @property
-    def external(self) -> bool:
-        """Samples made elsewhere (``ganbench eval --samples``): their budget is not ganbench's to count."""
-        return self.label.get("arch", "").startswith("external")
-
-    @property
-    def diverged(self) -> int:
-        return sum(run.status == "diverged" for run in self.runs)
-
-    @property
-    def seeds(self) -> list[int]:
-        return sorted(run.seed for run in self.runs)
-
-    @property
-    def budget_steps(self) -> list[int]:
-        return sorted({run.budget_steps for run in self.runs if run.budget_steps is not None})
-
-    @property
-    def images_seen(self) -> list[int]:
-        return sorted({run.images_seen for run in self.runs if run.images_seen is not None})
-
-    @property
-    def wall_time_s(self) -> float | None:
-        return _mean_or_none(run.wall_time_s for run in self.runs)
-
-    @property
-    def img_per_s(self) -> float | None:
-        return _mean_or_none(run.img_per_s for run in self.runs)
-
-    def describe(self) -> str:
-        text = ", ".join(f"{key}={self.label[key]}" for key in LABEL_KEYS)
-        return f"{text}, {self.settings}" if self.settings else text
-
-
-@dataclasses.dataclass
-class Comparison:
-    """Everything a table needs, in display order."""
-
-    groups: list[GroupSummary]
-    metrics: list[str]
-    directions: dict[str, str | None]
-    sort_metric: str | None
-    baseline: GroupSummary | None = None
-    test_name: str = TEST_NAME
-    confidence: float = CONFIDENCE
-    alpha: float = ALPHA
-    correction: str = "holm"
-    tests: int = 0  # p-values in the family
-    untested: int = 0  # row x metric pairs with too few seeds, or no variance in either group
-    sort_is_headline: bool = False  # ranked by an evaluator's declared headline metric
-    sort_is_default: bool = False  # the user named no --sort
-    calibration_notes: list[str] = dataclasses.field(default_factory=list)  # blind spots (results.blind_spots)
-    family: StudyFamily | None = None  # set when a study adjusted several tables together (results.family)
-
-    @property
-    def has_settings(self) -> bool:
-        return any(group.settings for group in self.groups)
-
-    def notes(self) -> list[str]:
-        """The footer: what the numbers mean, the test used, and the budgets."""
-        notes = [f"Cells: mean ± half-width of the {self.confidence:.0%} confidence interval over seeds "
-                 f"(Student t, n-1 degrees of freedom); n: runs per configuration; best per column in bold; "
-                 f"↓ lower is better, ↑ higher is better."]
-        if self.sort_metric:
-            notes.append(self.rank_note())
-        if any(not self.directions.get(name) for name in self.metrics):
-            notes.append("A metric without an arrow declares no better direction: shown, never ranked, bolded "
-                         "or tested.")
-        if self.baseline is not None:
-            notes.append(self.significance_note())
-        notes.append(self.budget_note())
-        if any(group.control for group in self.groups):
-            notes.append(self.controls_note())
-        if any(group.diverged for group in self.groups):
-            notes.append("Diverged runs count in n and in the diverged column; they have no metrics.")
-        notes += [note for note in (learned_note(self), detectable_effect_note(self)) if note]
-        return notes + self.calibration_notes
-
-    def controls_note(self) -> str:
-        """What the control rows are, and which metrics the noise control passes."""
-        text = ("Rows marked control: are reference generators evaluated with the same protocol, never ranked or "
-                "tested: real (real data), noise (uniform over the data's range), one-mode/one-class (a single "
-                "mode or class of real data), memorizer (the training samples themselves).")
-        fooled = noise_passes(self)
-        if fooled:
-            text += (f" Noise scores as well as or better than every trained configuration on "
-                     f"{', '.join(fooled)}: there that metric does not tell these models from noise.")
-        return text
-
-    def rank_note(self) -> str:
-        if not self.sort_is_default:
-            return f"Rank by {self.sort_metric}."
-        if self.sort_is_headline:
-            return f"Rank by {self.sort_metric}, the headline metric its evaluator declares (--sort to change)."
-        return f"Rank by {self.sort_metric}, the first ranked metric: no evaluator declares a headline among these."
-
-    def significance_note(self) -> str:
-        """What a star means, and the family of tests its p-value was adjusted over."""
-        rows = sum(group is not self.baseline and group.control is None for group in self.groups)
-        ranked = sum(bool(self.directions.get(name)) for name in self.metrics)
-        text = (f"* p < {self.alpha} against the baseline ({self.baseline.describe()}) by {self.test_name} over "
-                f"seeds, {CORRECTION_NAMES[self.correction]} over {self.family_text()}: "
-                f"{rows} row{'s' * (rows != 1)} × {ranked} metric{'s' * (ranked != 1)} against the baseline")
-        if self.untested:
-            text += f" ({self.untested} without a test: fewer than 2 seeds, or no variance in either group)"
-        return text + (f". Δ: mean minus the baseline's mean with its {self.confidence:.0%} confidence interval "
-                       f"(Welch-Satterthwaite degrees of freedom), then the adjusted p.")
-
-    def family_text(self) -> str:
-        """The family the stars were adjusted over: this table's tests, or a study's across its tables."""
-        if self.family is None:
-            return f"the family of {self.tests} tests"
-        return (f"the family of {self.family.tests} tests of {self.family.name}, across its {self.family.tables} "
-                f"tables (the study declares one family); this table's {self.tests}")
-
-    def budget_note(self) -> str:
-        # controls train nothing, and samples scored with ``eval --samples`` were trained elsewhere
-        trained = [group for group in self.groups if group.control is None and not group.external]
-        steps = sorted({step for group in trained for step in group.budget_steps})
-        images = sorted({count for group in trained for count in group.images_seen})
-        if not steps:
-            return "Nothing was trained here: controls and samples made elsewhere only."
-        if len(steps) == 1 and len(images) == 1:
-            return f"Equal budget for every run: {steps[0]} steps, {images[0]} images seen."
-        return (f"Budgets differ: steps {', '.join(map(str, steps))}; images seen "
-                f"{', '.join(map(str, images))} (diverged runs stop early; n_critic multiplies images).")
 
 
 def compare(runs: Sequence[IndexedRun], metrics: Sequence[str] = (), where: Iterable[str] = (),
@@ -239,6 +67,7 @@ def compare(runs: Sequence[IndexedRun], metrics: Sequence[str] = (), where: Iter
                             correction=correction, tests=tests, untested=untested, sort_is_headline=headline,
                             sort_is_default=sort is None)
     mark_learned(comparison)
+    comparison.learned_notes = [note for note in (learned_note(comparison), detectable_effect_note(comparison)) if note]
     return comparison
 
 
@@ -401,13 +230,9 @@ def rank_and_mark_best(groups: Sequence[GroupSummary], metrics: Sequence[str],
             continue
         scored = [group.metrics[name] for group in groups if group.metrics[name].n]
         for summary in scored:
-            better = sum(_is_better(other.mean, summary.mean, direction) for other in scored)
+            better = sum(is_better(other.mean, summary.mean, direction) for other in scored)
             summary.rank = better + 1
             summary.best = summary.rank == 1
-
-
-def _is_better(a: float, b: float, direction: str) -> bool:
-    return a < b if direction == "lower" else a > b
 
 
 def find_baseline(groups: Sequence[GroupSummary], controls: Sequence[GroupSummary], description: str) -> GroupSummary:
@@ -473,13 +298,34 @@ def differing_settings(configs: dict[str, RunConfig]) -> dict[str, str]:
     """For each group, the settings beyond arch/loss/dataset/stabilizers in which the groups differ.
 
     A component's option counts only where groups that have it disagree: msg's own options do not
-    tell msg apart from dcgan (the arch column does), but two msg groups with other values do."""
+    tell msg apart from dcgan (the arch column does), but two msg groups with other values do. An
+    option added later (``added_later``) is absent from a run's config while it holds its default,
+    so a group of the same component without it shows ``KEY=default``: dcgan with g_norm=none
+    beside plain dcgan reads ``arch.g_norm=none`` against ``arch.g_norm=default``."""
     flat = {group: settings_shown(config) for group, config in configs.items()}
+    for key, groups in option_defaults(configs, flat).items():
+        for group in groups:
+            flat[group][key] = "default"
     keys = sorted({key for values in flat.values() for key in values})
     differing = [key for key in keys
                  if len({repr(values[key]) for values in flat.values() if key in values}) > 1]
     return {group: ", ".join(f"{key}={values[key]}" for key in differing if key in values)
             for group, values in flat.items()}
+
+
+def option_defaults(configs: dict[str, RunConfig], flat: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """component option key -> the trained groups that lack it while a group of the same component
+    (the same name at the same place: ``arch`` dcgan, stabilizer pac) has it: they hold its default."""
+    names = {group: {prefix: choice.name for prefix, choice in config.components().items()}
+             for group, config in configs.items() if config.control is None}
+    missing: dict[str, list[str]] = {}
+    for key in sorted({key for values in flat.values() for key in values}):
+        prefix = key.partition(".")[0]
+        holders = {names[group].get(prefix) for group in names if key in flat[group]} - {None}
+        lacking = [group for group in names if key not in flat[group] and names[group].get(prefix) in holders]
+        if lacking:
+            missing[key] = lacking
+    return missing
 
 
 def settings_shown(config: RunConfig) -> dict[str, Any]:
@@ -498,25 +344,3 @@ def source_label(init_from: str) -> str:
         return RunConfig.from_json(RunDir(init_from).read_config()).label
     except GanbenchError:
         return Path(str(init_from)).name  # the source is gone: its directory's name is all there is
-
-
-def _mean_or_none(values: Iterable[float | None]) -> float | None:
-    present = [value for value in values if value is not None]
-    return sum(present) / len(present) if present else None
-
-
-def noise_passes(comparison: Comparison) -> list[str]:
-    """The directed metrics on which the noise control is at least as good as every trained group."""
-    noise = next((group for group in comparison.groups if group.control == "noise"), None)
-    trained = [group for group in comparison.groups if group.control is None]
-    if noise is None or not trained:
-        return []
-    fooled = []
-    for name, direction in comparison.directions.items():
-        theirs = noise.metrics.get(name)
-        ours = [group.metrics[name].mean for group in trained if name in group.metrics and group.metrics[name].n]
-        if direction not in ("lower", "higher") or theirs is None or not theirs.n or not ours:
-            continue
-        if all(not _is_better(mean, theirs.mean, direction) for mean in ours):
-            fooled.append(name)
-    return fooled

@@ -13,34 +13,22 @@ Only the adjustment changes: each test, its difference and interval stay those o
 
 from __future__ import annotations
 
-import dataclasses
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
+from ganbench.results.comparison import Comparison, MetricSummary, StudyFamily
 from ganbench.results.significance import adjust
-
-if TYPE_CHECKING:
-    from ganbench.results.compare import Comparison, MetricSummary
 
 FAMILY_SCOPES = ("table", "page")  # table: each compare table alone (compare's default); page: the study's pages
 
 
-@dataclasses.dataclass(frozen=True)
-class StudyFamily:
-    """The family a table's p-values were adjusted over, when it is larger than the table."""
-
-    name: str  # what the footnote calls it, e.g. "the losses study (benchmarks/suites/losses.toml)"
-    tests: int  # p-values in the whole family
-    tables: int  # tables that share it
-
-
-def tested_cells(comparison: "Comparison") -> list[tuple[tuple[str, str, str], "MetricSummary"]]:
+def tested_cells(comparison: Comparison) -> list[tuple[tuple[str, str, str], MetricSummary]]:
     """Every cell of a table that holds a p-value against the baseline, keyed by (row, metric, baseline)."""
     base = comparison.baseline.group if comparison.baseline else ""
     return [((group.group, name, base), summary) for group in comparison.groups for name in comparison.metrics
             if (summary := group.metrics.get(name)) is not None and summary.p_value is not None]
 
 
-def adjust_over_family(comparisons: Sequence["Comparison"], name: str) -> StudyFamily:
+def adjust_over_family(comparisons: Sequence[Comparison], name: str) -> StudyFamily:
     """Adjust the p-values of all ``comparisons`` as one family (their shared correction) and re-star them.
 
     A test that two tables both show (the same row, metric and baseline) counts once. Each comparison

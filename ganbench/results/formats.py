@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ganbench.results.compare import LABEL_KEYS, Comparison, GroupSummary, MetricSummary
+from ganbench.results.comparison import LABEL_KEYS, Comparison, GroupSummary, MetricSummary
 from ganbench.results.learned import has_marks, learned_text
 
 ARROWS = {"lower": "↓", "higher": "↑"}

@@ -14,7 +14,7 @@ from typing import Sequence
 
 def declared_headlines() -> set[str]:
     """The headline metric of every registered evaluator (built-in and plugin)."""
-    from ganbench import plugins
+    from ganbench.plugin_host import plugins
     entries = plugins.registry().entries("evaluator")
     return {entry.cls.headline for entry in entries if getattr(entry.cls, "headline", None)}
 

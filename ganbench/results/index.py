@@ -24,7 +24,7 @@ from typing import Any, Iterator
 
 from ganbench.config import RunConfig
 from ganbench.errors import CheckpointError
-from ganbench.results.result import RunResult
+from ganbench.contracts.run_result import RunResult
 from ganbench.results.run_dir import RunDir, read_json
 
 INDEX_NAME = "index.sqlite"

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
-if TYPE_CHECKING:
-    from ganbench.results.compare import Comparison, GroupSummary
+from ganbench.results.comparison import Comparison, GroupSummary
 
 COLLAPSE_CONTROLS = ("one-mode", "one-class")
 MDE_ALPHA = 0.05
@@ -33,25 +32,25 @@ MDE_POWER = 0.8
 NOT_LEARNED = "not learned"
 
 
-def headline_metric(comparison: "Comparison") -> str | None:
+def headline_metric(comparison: Comparison) -> str | None:
     """The declared headline among the shown metrics: the figure a row must beat the control on."""
     from ganbench.results.headline import default_sort_metric
     name, is_headline = default_sort_metric(comparison.metrics, comparison.directions)
     return name if is_headline else None
 
 
-def data_key(group: "GroupSummary") -> str:
+def data_key(group: GroupSummary) -> str:
     """The data a group was trained on (or a control sampled), as controls are matched."""
     config = group.runs[0].config
     return json.dumps([config.get("dataset"), config.get("resolution")], sort_keys=True, default=str)
 
 
-def collapse_controls(groups: Sequence["GroupSummary"]) -> dict[str, "GroupSummary"]:
+def collapse_controls(groups: Sequence[GroupSummary]) -> dict[str, GroupSummary]:
     """data key -> the one-mode or one-class control of that data."""
     return {data_key(group): group for group in groups if group.control in COLLAPSE_CONTROLS}
 
 
-def mark_learned(comparison: "Comparison") -> None:
+def mark_learned(comparison: Comparison) -> None:
     """Set ``learned`` on every trained group that has a collapse control of its data and a headline value."""
     metric = headline_metric(comparison)
     direction = comparison.directions.get(metric) if metric else None
@@ -68,18 +67,18 @@ def mark_learned(comparison: "Comparison") -> None:
         group.learned = ours.mean < theirs.mean if direction == "lower" else ours.mean > theirs.mean
 
 
-def has_marks(comparison: "Comparison") -> bool:
+def has_marks(comparison: Comparison) -> bool:
     return any(group.learned is not None for group in comparison.groups)
 
 
-def learned_text(group: "GroupSummary") -> str:
+def learned_text(group: GroupSummary) -> str:
     """The learned column's cell: yes, not learned, or a dash (a control, or no control to judge by)."""
     if group.learned is None:
         return "—"
     return "yes" if group.learned else NOT_LEARNED
 
 
-def learned_note(comparison: "Comparison") -> str | None:
+def learned_note(comparison: Comparison) -> str | None:
     """How many configurations learned, against which control and on which metric."""
     if not has_marks(comparison):
         return None
@@ -99,7 +98,7 @@ def minimum_detectable_effect(std: float, n: int, alpha: float = MDE_ALPHA, powe
     return float((stats.t.ppf(1 - alpha / 2, degrees) + stats.t.ppf(power, degrees)) * std * math.sqrt(2 / n))
 
 
-def detectable_effect_note(comparison: "Comparison") -> str | None:
+def detectable_effect_note(comparison: Comparison) -> str | None:
     """When a baseline was tested and nothing is significant: the effect each metric could have shown."""
     baseline = comparison.baseline
     if baseline is None or not comparison.tests:

@@ -3,7 +3,7 @@
 Before config.json had a ``schema_version``, a run's id hashed its options as typed (the string
 "0.8" from the command line, the float 0.8 from a suite) and without the options' defaults, so
 one configuration could have several ids. A migrated run gets the id that
-:func:`ganbench.config.resolve_config` gives its settings today: its config.json is rewritten in the
+:func:`ganbench.resolve.resolve_config` gives its settings today: its config.json is rewritten in the
 resolved form, result.json gets the new id and group, and the directory is renamed to the new id.
 Nothing else in it changes (metrics, samples and checkpoints are the same files).
 
@@ -20,9 +20,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ganbench.config import RunConfig, resolve_config
+from ganbench.config import RunConfig
+from ganbench.resolve import resolve_config
 from ganbench.errors import GanbenchError
-from ganbench.results.atomic import write_json
+from ganbench.atomic import write_json
 from ganbench.results.run_dir import RunDir, read_json
 
 
@@ -152,7 +153,7 @@ def _rename_checkpoint_owner(path: Path, run_id: str) -> None:
         return
     import torch
 
-    from ganbench.results.atomic import write_with
+    from ganbench.atomic import write_with
     state = torch.load(path, map_location="cpu", weights_only=True)  # ganbench's own format, no code runs
     state["run_id"] = run_id
     write_with(path, lambda temporary: torch.save(state, temporary))

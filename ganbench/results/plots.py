@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 from typing import Any, Sequence
 
-from ganbench.results.atomic import write_with
+from ganbench.atomic import write_with
 from ganbench.results.run_dir import RunDir
 
 LOSSES = ("d_loss_real", "d_loss_fake", "g_loss")

@@ -7,7 +7,7 @@ import io
 
 from rich.console import Console
 
-from ganbench.results.compare import Comparison
+from ganbench.results.comparison import Comparison
 from ganbench.results.formats import print_terminal, to_csv, to_latex, to_markdown
 from ganbench.results.report import html_report
 

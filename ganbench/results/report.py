@@ -9,7 +9,7 @@ import base64
 import html
 from pathlib import Path
 
-from ganbench.results.compare import Comparison, GroupSummary
+from ganbench.results.comparison import Comparison, GroupSummary
 from ganbench.results.formats import table_cells
 from ganbench.results.plots import curves_figure, evaluation_points, figure_png, metric_figure, read_series
 from ganbench.results.run_dir import RunDir

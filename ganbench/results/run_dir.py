@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ganbench.errors import CheckpointError
-from ganbench.results.result import RunResult
+from ganbench.contracts.run_result import RunResult
 
 
 class RunDir:
@@ -49,7 +49,7 @@ class RunDir:
 
     def write_result(self, result: RunResult) -> None:
         """result.json, atomically: a reader sees the old file or the new one, never half of one."""
-        from ganbench.results.atomic import write_json
+        from ganbench.atomic import write_json
         write_json(self.result, result.to_json())
 
     def read_config(self) -> dict[str, Any]:
@@ -107,7 +107,7 @@ def _log_row(line: str) -> dict[str, Any] | None:
 
 def truncate_log(path: Path, last_step: int) -> list[dict[str, Any]]:
     """Rewrite a log with its rows up to ``last_step``, atomically; returns them."""
-    from ganbench.results.atomic import write_text
+    from ganbench.atomic import write_text
     rows = [row for row in read_log(path) if row["step"] <= last_step]
     if path.exists():
         write_text(path, "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows))

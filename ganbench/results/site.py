@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import quote
 
-from ganbench.results.atomic import write_text
-from ganbench.results.compare import Comparison, GroupSummary, compare_results
+from ganbench.atomic import write_text
+from ganbench.results.compare import compare_results
+from ganbench.results.comparison import Comparison, GroupSummary
 from ganbench.results.formats import table_cells
 from ganbench.results.plots import CURVES_NAME, curves_figure, read_series, save_figure
 from ganbench.results.report import STYLE

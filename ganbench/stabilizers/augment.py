@@ -22,7 +22,7 @@ from ganbench.errors import Incompatible
 
 if TYPE_CHECKING:
     from ganbench.data.spec import DataSpec
-    from ganbench.stabilizer import Stabilizer
+    from ganbench.contracts.stabilizer import Stabilizer
 
 INPUT_TRANSFORMS = ("diffaug", "ada")  # stabilizers that augment every D input: at most one of them per run
 

@@ -29,15 +29,15 @@ from typing import TYPE_CHECKING, Sequence
 
 import torch
 
-from ganbench.architecture import Images, finest, map_images
-from ganbench.loss import GPenaltyInputs, Penalty, PenaltyInputs
-from ganbench.stabilizer import Stabilizer
+from ganbench.contracts.architecture import Images, finest, map_images
+from ganbench.contracts.loss import GPenaltyInputs, Penalty, PenaltyInputs
+from ganbench.contracts.stabilizer import Stabilizer
 from ganbench.stabilizers import augment
 
 if TYPE_CHECKING:
-    from ganbench.architecture import Architecture, Discriminator
+    from ganbench.contracts.architecture import Architecture, Discriminator
     from ganbench.data.spec import DataSpec
-    from ganbench.loss import Loss
+    from ganbench.contracts.loss import Loss
 
 
 @dataclasses.dataclass(frozen=True)

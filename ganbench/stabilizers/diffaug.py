@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Sequence
 
 import torch
 
-from ganbench.architecture import Images, finest, map_images
-from ganbench.stabilizer import Stabilizer, StepInfo
+from ganbench.contracts.architecture import Images, finest, map_images
+from ganbench.contracts.stabilizer import Stabilizer, StepInfo
 from ganbench.stabilizers import augment
 
 if TYPE_CHECKING:
-    from ganbench.architecture import Architecture
+    from ganbench.contracts.architecture import Architecture
     from ganbench.data.spec import DataSpec
-    from ganbench.loss import Loss
+    from ganbench.contracts.loss import Loss
 
 FAMILIES = ("color", "translation", "cutout")
 

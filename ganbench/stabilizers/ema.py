@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Sequence
 
 import torch
 
-from ganbench.architecture import Discriminator, Generator
-from ganbench.stabilizer import Stabilizer, StepInfo
+from ganbench.contracts.architecture import Discriminator, Generator
+from ganbench.contracts.stabilizer import Stabilizer, StepInfo
 
 if TYPE_CHECKING:
-    from ganbench.architecture import Architecture
+    from ganbench.contracts.architecture import Architecture
     from ganbench.data.spec import DataSpec
-    from ganbench.loss import Loss
+    from ganbench.contracts.loss import Loss
 
 
 @dataclasses.dataclass(frozen=True)

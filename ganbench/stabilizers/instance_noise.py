@@ -15,7 +15,7 @@ from typing import Literal
 
 import torch
 
-from ganbench.stabilizer import Stabilizer, StepInfo
+from ganbench.contracts.stabilizer import Stabilizer, StepInfo
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,8 +13,8 @@ import dataclasses
 
 import torch
 
-from ganbench.loss import Targets
-from ganbench.stabilizer import StepInfo
+from ganbench.contracts.loss import Targets
+from ganbench.contracts.stabilizer import StepInfo
 from ganbench.stabilizers.targets import TargetStabilizer
 
 

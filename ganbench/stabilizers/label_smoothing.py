@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from ganbench.loss import Targets
-from ganbench.stabilizer import StepInfo
+from ganbench.contracts.loss import Targets
+from ganbench.contracts.stabilizer import StepInfo
 from ganbench.stabilizers.targets import TargetStabilizer
 
 

@@ -23,8 +23,8 @@ import dataclasses
 
 import torch
 
-from ganbench.loss import Penalty, PenaltyInputs
-from ganbench.stabilizer import Stabilizer
+from ganbench.contracts.loss import Penalty, PenaltyInputs
+from ganbench.contracts.stabilizer import Stabilizer
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from torch import nn
 
-from ganbench.architecture import Discriminator, Generator
+from ganbench.contracts.architecture import Discriminator, Generator
 from ganbench.errors import Incompatible
-from ganbench.stabilizer import Stabilizer
+from ganbench.contracts.stabilizer import Stabilizer
 
 
 class NeckStabilizer(Stabilizer):

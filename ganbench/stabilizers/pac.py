@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Sequence
 
 import torch
 
-from ganbench.architecture import Images, map_images
+from ganbench.contracts.architecture import Images, map_images
 from ganbench.errors import Incompatible
-from ganbench.stabilizer import Stabilizer, StepInfo
+from ganbench.contracts.stabilizer import Stabilizer, StepInfo
 
 if TYPE_CHECKING:
-    from ganbench.architecture import Architecture
+    from ganbench.contracts.architecture import Architecture
     from ganbench.data.spec import DataSpec
-    from ganbench.loss import Loss
+    from ganbench.contracts.loss import Loss
 
 # Their penalties run D on inputs they change themselves (augmented or perturbed packs), which would
 # mix the members of a pack.

@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Sequence
 
 import torch
 
-from ganbench.architecture import Images
+from ganbench.contracts.architecture import Images
 from ganbench.errors import Incompatible
-from ganbench.loss import Penalty, PenaltyInputs
-from ganbench.stabilizer import Stabilizer
+from ganbench.contracts.loss import Penalty, PenaltyInputs
+from ganbench.contracts.stabilizer import Stabilizer
 
 if TYPE_CHECKING:
-    from ganbench.architecture import Architecture, Discriminator
+    from ganbench.contracts.architecture import Architecture, Discriminator
     from ganbench.data.spec import DataSpec
-    from ganbench.loss import Loss
+    from ganbench.contracts.loss import Loss
 
 
 @dataclasses.dataclass(frozen=True)

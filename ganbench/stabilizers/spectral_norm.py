@@ -17,8 +17,8 @@ from torch import nn
 from torch.nn.utils import parametrize as torch_parametrize
 from torch.nn.utils.parametrizations import spectral_norm
 
-from ganbench.architecture import Discriminator, Generator
-from ganbench.stabilizer import Stabilizer
+from ganbench.contracts.architecture import Discriminator, Generator
+from ganbench.contracts.stabilizer import Stabilizer
 
 NORMALISED_LAYERS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d,
                      nn.ConvTranspose3d, nn.Linear)

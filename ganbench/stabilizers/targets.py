@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from ganbench.errors import Incompatible
-from ganbench.stabilizer import Stabilizer
+from ganbench.contracts.stabilizer import Stabilizer
 
 if TYPE_CHECKING:
-    from ganbench.architecture import Architecture
+    from ganbench.contracts.architecture import Architecture
     from ganbench.data.spec import DataSpec
-    from ganbench.loss import Loss
+    from ganbench.contracts.loss import Loss
 
 
 class TargetStabilizer(Stabilizer):

@@ -19,7 +19,7 @@ import dataclasses
 
 import torch
 
-from ganbench.stabilizer import Stabilizer, StepInfo
+from ganbench.contracts.stabilizer import Stabilizer, StepInfo
 
 
 @dataclasses.dataclass(frozen=True)

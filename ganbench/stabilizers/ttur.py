@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from ganbench.loss import OptimizerSettings
-from ganbench.stabilizer import Stabilizer
+from ganbench.contracts.loss import OptimizerSettings
+from ganbench.contracts.stabilizer import Stabilizer
 
 
 @dataclasses.dataclass(frozen=True)

@@ -31,12 +31,12 @@ import torch.nn.functional as F
 from torch.func import functional_call
 
 from ganbench.errors import Incompatible
-from ganbench.stabilizer import Critic, CriticInputs, Stabilizer, StepInfo
+from ganbench.contracts.stabilizer import Critic, CriticInputs, Stabilizer, StepInfo
 
 if TYPE_CHECKING:
-    from ganbench.architecture import Architecture
+    from ganbench.contracts.architecture import Architecture
     from ganbench.data.spec import DataSpec
-    from ganbench.loss import Loss
+    from ganbench.contracts.loss import Loss
 
 # A floor under Adam's second moment inside the square root: sqrt has an infinite slope at 0,
 # which turns a parameter with no gradient yet into NaN in G's gradient. Its square root (1e-15)
@@ -165,7 +165,7 @@ class Unrolled(Stabilizer):
 
 
 def _changes_d_after_step(loss: "Loss") -> bool:
-    from ganbench.loss import Loss
+    from ganbench.contracts.loss import Loss
     return type(loss).after_d_step is not Loss.after_d_step
 
 

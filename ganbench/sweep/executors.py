@@ -28,16 +28,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Protocol, Sequence
 
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.config import RunConfig
 from ganbench.engine.cores import threads_per_worker, usable_cores
 from ganbench.engine.interrupt import install_stop_handler, stop_on_signals
 from ganbench.errors import ConfigError, GanbenchError, RunInterrupted, cannot_write_or_read
-from ganbench.results.result import RunResult, RunStatus
+from ganbench.contracts.run_result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
 from ganbench.results.run_lock import RunLocked, wait_until_free
 
-# The states a sweep shows are the run statuses of ganbench.results.result, under short names.
+# The states a sweep shows are the run statuses of ganbench.contracts.run_result, under short names.
 QUEUED, RUNNING, FINISHED, DIVERGED, FAILED, INTERRUPTED = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.FINISHED,
                                                            RunStatus.DIVERGED, RunStatus.FAILED, RunStatus.INTERRUPTED)
 ORPHAN_GRACE_SECONDS = 120  # a worker whose sweep died stops its run, then leaves after this long

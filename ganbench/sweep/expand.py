@@ -5,7 +5,7 @@ grammar of ``run`` and ``sweep``): settings fixed for every run, and the values 
 swept setting takes (the seed is one of them). ``expand`` takes the product, adds the suite's
 extra combinations, and drops duplicates by run id, so the same run is never listed twice.
 
-Every run goes through :func:`ganbench.config.resolve_config`, as ``ganbench run`` does, so
+Every run goes through :func:`ganbench.resolve.resolve_config`, as ``ganbench run`` does, so
 ``--arch-opt base_channels=8`` and ``base_channels = 8`` in a suite, or ``--stabilizer none`` and no
 stabilizer, name the same run whichever command asks for it.
 """
@@ -18,11 +18,12 @@ import tomllib
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ganbench import plugins
-from ganbench.config import RunConfig, resolve_config
+from ganbench.plugin_host import plugins
+from ganbench.config import RunConfig
+from ganbench.resolve import resolve_config
 from ganbench.errors import ConfigError
 from ganbench.options import coerce
-from ganbench.registry import Registry
+from ganbench.plugin_host.registry import Registry
 
 FIELDS = tuple(field.name for field in dataclasses.fields(RunConfig))
 COMPONENTS = {"arch": "architecture", "loss": "loss", "dataset": "dataset"}

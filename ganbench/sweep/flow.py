@@ -71,7 +71,7 @@ def train(configs: Sequence[RunConfig], executor: Any, on_update: Callable) -> l
 def refuse_if_nothing_ran(updates) -> None:
     """A sweep in which every run failed produced no result: it fails too (exit 2), with the first
     reason, and points at no results folder (there may be none)."""
-    from ganbench.results.result import RunStatus
+    from ganbench.contracts.run_result import RunStatus
     if updates and all(update.state == RunStatus.FAILED for update in updates):
         reason = updates[0].message.rstrip(".") or "no reason given"
         raise GanbenchError(f"every run of the sweep failed ({len(updates)} of {len(updates)}); the first: {reason}.")

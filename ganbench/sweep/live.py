@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ganbench.config import RunConfig
-from ganbench.results.result import RunResult
+from ganbench.contracts.run_result import RunResult
 from ganbench.sweep.executors import DIVERGED, FINISHED, FAILED, INTERRUPTED, QUEUED, RUNNING, RunUpdate, run_path
 
 STATE_STYLES = {QUEUED: "dim", RUNNING: "cyan", FINISHED: "green", DIVERGED: "yellow", FAILED: "red",

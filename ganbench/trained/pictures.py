@@ -27,7 +27,7 @@ from ganbench.engine.latent import draw_latent
 from ganbench.engine.samples import generate, image_grid, scatter_picture
 from ganbench.errors import ConfigError
 from ganbench.trained.trained_run import TrainedRun, load_trained_run
-from ganbench.results.atomic import write_with
+from ganbench.atomic import write_with
 
 MAX_SIDE = 64  # rows or columns of a picture
 ARITHMETIC_VARIANTS = 8  # extra samples around the result, as in the DCGAN paper's figure

@@ -12,7 +12,7 @@ from ganbench.errors import CheckpointError
 from ganbench.engine.best_step import best_of_run
 from ganbench.engine.evaluation import Evaluation, evaluate
 from ganbench.trained.trained_run import load_trained_run
-from ganbench.results.result import RunResult, RunStatus
+from ganbench.contracts.run_result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
 
 

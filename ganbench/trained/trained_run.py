@@ -42,8 +42,8 @@ def refuse_changed_data(saved: RunConfig, run_dir: RunDir) -> None:
     since would give figures of another data set under this run's name."""
     if saved.data_fingerprint is None:  # embedded data, or a run from before data fingerprints
         return
-    from ganbench import plugins
-    from ganbench.config import fingerprint_of_data
+    from ganbench.plugin_host import plugins
+    from ganbench.resolve import fingerprint_of_data
     now = fingerprint_of_data(plugins.registry(), saved)
     if now != saved.data_fingerprint:
         raise DataError(f"the data under {saved.data_root} is not what run {run_dir.path.name} trained on "

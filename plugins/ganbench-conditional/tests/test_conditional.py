@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.api import (BuildRequest, ConfigError, Dataset, DataSpec, DOutput, hookimpl, Incompatible, Neck,
                           StepInfo, TensorSource)
 from ganbench.api.testing import AppendOnesChannel

@@ -10,7 +10,9 @@ conditional ``cgan`` and ``acgan``. The paper's guidelines, as built here:
   convolutions; the discriminator halves the image with strided convolutions down to 4x4, where
   a 4x4 convolution gives the logit;
 - batch norm in both nets, except at the generator's output and the discriminator's input; in
-  the discriminator a per-sample norm replaces it when the loss penalises each sample's gradient;
+  the discriminator a per-sample norm replaces it when the loss penalises each sample's gradient,
+  and ``dcgan``'s ``g_norm = "none"`` removes it from the generator, to test the paper's claim
+  that it is "critical to get deep generators to begin learning";
 - ReLU in the generator with tanh at the output, LeakyReLU(0.2) in the discriminator;
 - weights drawn from N(0, 0.02), norm scales from N(1, 0.02) as in the authors' code;
 - channels double each time the side halves, from ``base_channels`` next to the image up to
@@ -35,6 +37,8 @@ LEAK = 0.2  # the discriminator's LeakyReLU slope
 
 # auto: batch norm, or layer norm when a gradient penalty needs a per-sample critic
 DNorm = Literal["auto", "batch", "layer", "instance", "none"]
+# batch: the paper's; none: the ablation of the paper's claim that G needs it to begin learning
+GNorm = Literal["batch", "none"]
 
 
 # Options
@@ -139,14 +143,21 @@ def edge_geometry(wide_kernel: bool) -> dict[str, int]:
     return {"kernel_size": 4, "stride": 2, "padding": 1}
 
 
-def generator_blocks(in_features: int, widths: list[int], activation: str = "relu") -> nn.Sequential:
+def generator_norm(name: str, channels: int) -> nn.Module:
+    """The norm after a hidden generator convolution: the paper's batch norm, or none (its ablation)."""
+    return nn.BatchNorm2d(channels) if name == "batch" else nn.Identity()
+
+
+def generator_blocks(in_features: int, widths: list[int], activation: str = "relu",
+                     norm: str = "batch") -> nn.Sequential:
     """(B, in_features, 1, 1) -> hidden maps of ``widths`` (coarse to fine): the projection to 4x4,
     written as a 4x4 transposed convolution of a 1x1 map, then one doubling block per width."""
-    # No biases before batch norm: its mean subtraction would cancel them.
-    blocks = [conv_norm_act(nn.ConvTranspose2d(in_features, widths[0], kernel_size=4, stride=1, padding=0, bias=False),
-                            nn.BatchNorm2d(widths[0]), make_activation(activation))]
-    blocks += [conv_norm_act(nn.ConvTranspose2d(w_in, w_out, kernel_size=4, stride=2, padding=1, bias=False),
-                             nn.BatchNorm2d(w_out), make_activation(activation))
+    # A bias only without a norm: batch norm's mean subtraction would cancel it.
+    bias = norm == "none"
+    blocks = [conv_norm_act(nn.ConvTranspose2d(in_features, widths[0], kernel_size=4, stride=1, padding=0, bias=bias),
+                            generator_norm(norm, widths[0]), make_activation(activation))]
+    blocks += [conv_norm_act(nn.ConvTranspose2d(w_in, w_out, kernel_size=4, stride=2, padding=1, bias=bias),
+                             generator_norm(norm, w_out), make_activation(activation))
                for w_in, w_out in zip(widths, widths[1:])]
     return nn.Sequential(*blocks)
 

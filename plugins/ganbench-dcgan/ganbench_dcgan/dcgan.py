@@ -16,15 +16,16 @@ from typing import Literal
 
 import torch
 
-from ganbench.api import Architecture, BuildRequest, DataSpec, Discriminator, DOutput, Generator, Incompatible
-from ganbench_dcgan.blocks import (SMALLEST_SIDE, DNorm, DownsamplingTrunk, check_square_power_of_two,
+from ganbench.api import (Architecture, BuildRequest, DataSpec, Discriminator, DOutput, Generator, Incompatible,
+                          added_later)
+from ganbench_dcgan.blocks import (SMALLEST_SIDE, DNorm, DownsamplingTrunk, GNorm, check_square_power_of_two,
                                    generator_blocks, hidden_widths, init_as_in_dcgan, logit_layer, require_widths,
                                    resolve_d_norm, to_image_layer)
 
 
 @dataclasses.dataclass(frozen=True)
 class DCGANOptions:
-    """Widths, activation, discriminator norm and kernel size of a DCGAN."""
+    """Widths, activation, norms and kernel size of a DCGAN."""
 
     base_channels: int = 64  # width next to the image: G's last hidden layer, D's first layer
     max_channels: int = 512  # cap on the widths near the 4x4 map
@@ -32,6 +33,9 @@ class DCGANOptions:
     # auto: batch norm, or layer norm when a gradient penalty needs a per-sample critic
     d_norm: DNorm = "auto"
     wide_kernel: bool = False  # kernel 8 at G's output and D's input, as in the 128 px experiments
+    # batch: the paper's; none: no norm in G (the ablation of the paper's section 3 claim). Added
+    # later: at its default it stays out of config.json and the run id, so earlier runs keep theirs.
+    g_norm: GNorm = added_later("batch")
 
     def __post_init__(self) -> None:
         require_widths(self.base_channels, self.max_channels)
@@ -51,7 +55,7 @@ class DCGANGenerator(Generator):
         self.latent_dim = request.latent_dim
         spec = request.spec
         widths = hidden_widths(spec.resolution, options.base_channels, options.max_channels)
-        self.blocks = generator_blocks(self.latent_dim, widths, options.g_activation)
+        self.blocks = generator_blocks(self.latent_dim, widths, options.g_activation, options.g_norm)
         self.to_image = to_image_layer(widths[-1], spec.channels, options.wide_kernel)
         self.apply(init_as_in_dcgan)
 

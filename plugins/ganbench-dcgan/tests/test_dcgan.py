@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import ganbench_dcgan
-from ganbench import hookspecs
+from ganbench.plugin_host import hookspecs
 from ganbench.api import BuildRequest, ConfigError, DataSpec, DOutput, Incompatible, Neck
 from ganbench_dcgan.dcgan import DCGAN, DCGANOptions
 from ganbench_dcgan.mlp import MLP
@@ -190,6 +190,52 @@ def test_d_norm_puts_that_norm_after_every_hidden_layer_but_the_first(d_norm, mo
 def test_auto_norm_is_batch_norm_without_a_gradient_penalty():
     _, discriminator = build(image_spec(32))
     assert len(layers_of(discriminator, nn.BatchNorm2d)) == 2
+
+
+# Generator norm (the paper's batch-norm ablation)
+
+def test_default_generator_has_batch_norm_after_every_hidden_layer_and_no_conv_bias():
+    generator, _ = build(image_spec(32))
+    assert len(layers_of(generator, nn.BatchNorm2d)) == 3  # 4x4, 8x8 and 16x16 maps; none at the image
+    assert [conv.bias is None for conv in layers_of(generator, nn.ConvTranspose2d)] == [True, True, True, False]
+
+
+def test_g_norm_none_leaves_no_batch_norm_in_the_generator_and_gives_its_convolutions_biases():
+    generator, discriminator = build(image_spec(32), {"base_channels": 8, "g_norm": "none"})
+    assert layers_of(generator, nn.BatchNorm2d) == []
+    assert all(conv.bias is not None for conv in layers_of(generator, nn.ConvTranspose2d))
+    assert len(layers_of(discriminator, nn.BatchNorm2d)) == 2  # D keeps the paper's norm
+    assert generator(torch.randn(BATCH, LATENT)).shape == (BATCH, 3, 32, 32)
+
+
+def test_g_norm_none_makes_each_sample_independent_of_the_rest_of_the_batch():
+    # Batch norm in training mode mixes the batch's statistics into every sample; without it, a
+    # sample is the same alone as in a batch.
+    torch.manual_seed(0)
+    z = torch.randn(BATCH, LATENT)
+    with_norm, _ = build(image_spec(16))
+    without_norm, _ = build(image_spec(16), {"base_channels": 8, "g_norm": "none"})
+    assert torch.allclose(without_norm(z)[:1], without_norm(z[:1]), atol=1e-6)
+    assert not torch.allclose(with_norm(z)[:2], with_norm(z[:2]), atol=1e-3)
+
+
+def test_g_norm_at_its_default_keeps_the_run_id_of_runs_made_before_it():
+    from ganbench.config import Choice, RunConfig
+    from ganbench.resolve import resolve_config
+
+    def run_id(options: dict) -> str:
+        return resolve_config(RunConfig(arch=Choice("dcgan", options), dataset=Choice("digits"), resolution=16,
+                                        steps=500, batch_size=64, device="cpu")).run_id
+
+    # The id this configuration had before g_norm existed (computed on the commit before it).
+    assert run_id({"base_channels": 32}) == "dcgan-bce-digits-none-s0-451d426fda"
+    assert run_id({"base_channels": 32, "g_norm": "batch"}) == "dcgan-bce-digits-none-s0-451d426fda"
+    assert run_id({"base_channels": 32, "g_norm": "none"}) != "dcgan-bce-digits-none-s0-451d426fda"
+
+
+def test_unknown_g_norm_is_a_user_error():
+    with pytest.raises(ConfigError, match="g_norm"):
+        DCGAN.with_options({"g_norm": "layer"})
 
 
 # Wide kernels

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import ganbench_msg
-from ganbench import hookspecs, plugins
+from ganbench.plugin_host import hookspecs, plugins
 from ganbench.api import BuildRequest, ConfigError, DataSpec, DOutput, Incompatible, Neck
 from ganbench.config import Choice, RunConfig
 from ganbench.engine.run import run

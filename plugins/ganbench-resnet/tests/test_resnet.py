@@ -11,7 +11,8 @@ import torch
 from torch import nn
 
 import ganbench_resnet
-from ganbench import hookspecs, testing  # testing: also the kit's inner helpers (TinyRun, train_briefly)
+from ganbench import testing
+from ganbench.plugin_host import hookspecs  # testing: also the kit's inner helpers (TinyRun, train_briefly)
 from ganbench.api import BuildRequest, ConfigError, DataSpec, Incompatible, Neck
 from ganbench.config import Choice
 from ganbench.stabilizers.spectral_norm import SpectralNorm

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 import ganbench_stylegan2
-from ganbench import hookspecs, testing  # testing: also the kit's inner helpers (TinyRun, train_briefly)
+from ganbench import testing
+from ganbench.plugin_host import hookspecs  # testing: also the kit's inner helpers (TinyRun, train_briefly)
 from ganbench.api import BuildRequest, ConfigError, DataSpec, Incompatible, Neck, StepInfo
 from ganbench.config import Choice, RunConfig
 from ganbench.engine.setup import prepare

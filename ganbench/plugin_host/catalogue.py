@@ -59,7 +59,7 @@ def fingerprint() -> str:
     """Changes whenever what the plugins register could have changed."""
     parts: list[Any] = [FORMAT, __version__, sys.prefix, os.environ.get("GANBENCH_LOAD_PLUGINS"),
                         newest_mtime(Path(__file__).parent)]
-    from ganbench.plugins import ENTRY_POINT_GROUP
+    from ganbench.plugin_host.plugins import ENTRY_POINT_GROUP
     for entry_point in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
         dist = entry_point.dist
         location = module_location(entry_point.value.split(":")[0])
@@ -70,7 +70,7 @@ def fingerprint() -> str:
 
 def usable() -> bool:
     """Not in the test suite, which registers plugins by hand and never reads entry points."""
-    from ganbench import plugins
+    from ganbench.plugin_host import plugins
     return not plugins._skip_entry_points
 
 
@@ -91,7 +91,7 @@ def load() -> dict[str, Any] | None:
 def build(state: Any, commands: dict[str, Any]) -> dict[str, Any]:
     """The catalogue of a loaded plugin state; ``commands`` are the plugins' commands by name."""
     from ganbench.options import describe_options
-    from ganbench.registry import KINDS
+    from ganbench.plugin_host.registry import KINDS
     registry = state.fill_registry()
     # A name two plugins registered is listed twice: bare for the component it reaches, qualified
     # (PLUGIN:NAME) for the other.
@@ -110,7 +110,7 @@ def save(catalogue: dict[str, Any]) -> None:
     """Write the catalogue; a cache that cannot be written only costs speed, so errors are ignored."""
     if not usable():
         return
-    from ganbench.results.atomic import write_json
+    from ganbench.atomic import write_json
     try:
         catalogue_path().parent.mkdir(parents=True, exist_ok=True)
         write_json(catalogue_path(), catalogue)
@@ -125,7 +125,7 @@ def current(cli: Any = None) -> dict[str, Any]:
         return saved
     import click
 
-    from ganbench import plugins
+    from ganbench.plugin_host import plugins
     scratch = click.Group()  # the plugins' commands alone, to name them
     state = plugins.state()
     state.register_commands(scratch)

@@ -138,12 +138,12 @@ def give_shadowing_notice(entry: Entry, owner: Entry) -> None:
 
 
 def base_classes() -> dict[str, type]:
-    from ganbench.architecture import Architecture
-    from ganbench.dataset import Dataset
-    from ganbench.evaluator import Evaluator
-    from ganbench.logger import Logger
-    from ganbench.loss import Loss
-    from ganbench.stabilizer import Stabilizer
+    from ganbench.contracts.architecture import Architecture
+    from ganbench.contracts.dataset import Dataset
+    from ganbench.contracts.evaluator import Evaluator
+    from ganbench.contracts.logger import Logger
+    from ganbench.contracts.loss import Loss
+    from ganbench.contracts.stabilizer import Stabilizer
     return {"architecture": Architecture, "loss": Loss, "stabilizer": Stabilizer, "evaluator": Evaluator,
             "dataset": Dataset, "logger": Logger}
 
@@ -153,7 +153,7 @@ def check_contract(kind: str, cls: object, plugin: str) -> None:
     base = base_classes()[kind]
     if not isinstance(cls, type) or not issubclass(cls, base):
         raise PluginError(f"plugin {plugin!r} registered {cls!r} as a {kind}, but it is not a subclass of "
-                          f"{base.__module__}.{base.__name__}.")
+                          f"ganbench.api.{base.__name__}.")  # where a plugin imports it from
     if not dataclasses.is_dataclass(getattr(cls, "Options", None)):
         raise PluginError(f"plugin {plugin!r} registered {kind} {getattr(cls, 'name', cls)!r} whose Options "
                           f"is not a dataclass.")

@@ -8,7 +8,7 @@ import io
 import runpy
 import sys
 
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.errors import PluginError
 
 

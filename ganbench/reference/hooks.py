@@ -1,8 +1,8 @@
 """The hook reference (docs/hooks.md), generated from the hookspec docstrings: one source of truth.
 
-    python -m ganbench.hook_reference > docs/hooks.md
+    python -m ganbench.reference.hooks > docs/hooks.md
 
-Each docstring in ``ganbench.hookspecs`` follows one template (as pytest's do): a summary line,
+Each docstring in ``ganbench.plugin_host.hookspecs`` follows one template (as pytest's do): a summary line,
 ``:param NAME:`` lines (continuation lines indented), then paragraphs on the semantics.
 """
 
@@ -12,7 +12,8 @@ import dataclasses
 import inspect
 import re
 
-from ganbench import API_VERSION, hookspecs
+from ganbench import API_VERSION
+from ganbench.plugin_host import hookspecs
 
 PARAM = re.compile(r"^:param (\w+):\s*(.*)$")
 
@@ -33,7 +34,7 @@ def markdown(text: str) -> str:
 
 
 def hook_functions() -> list:
-    """The hookspecs in the order they are written in ganbench/hookspecs.py."""
+    """The hookspecs in the order they are written in ganbench/plugin_host/hookspecs.py."""
     marker = f"{hookspecs.hookspec.project_name}_spec"
     found = [value for value in vars(hookspecs).values() if inspect.isfunction(value) and hasattr(value, marker)]
     return sorted(found, key=lambda function: function.__code__.co_firstlineno)
@@ -82,7 +83,7 @@ def render() -> str:
     docs = [parse(function) for function in hook_functions()]
     header = [
         "# Hook reference", "",
-        "<!-- Generated from ganbench/hookspecs.py by `python -m ganbench.hook_reference > docs/hooks.md`; "
+        "<!-- Generated from ganbench/plugin_host/hookspecs.py by `python -m ganbench.reference.hooks > docs/hooks.md`; "
         "edit the docstrings there, not this file. -->", "",
         " ".join(intro.split()), "",
         "Implement a hook with the `ganbench.api.hookimpl` decorator, as a function of the module your",

@@ -1,7 +1,7 @@
 """The component API reference (docs/api.md), generated from the contract classes' docstrings, as
 docs/hooks.md is from the hookspecs: one source of truth.
 
-    python -m ganbench.api_reference > docs/api.md
+    python -m ganbench.reference.api > docs/api.md
 
 For each of the six kinds it lists the base class a plugin subclasses, every class attribute it
 may set and every method it may implement, with the signature and the docstring that says when
@@ -18,18 +18,20 @@ from typing import Any
 
 # (kind, the base class, the classes its methods receive or return), in the order of a plugin tutorial.
 SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("architecture", "ganbench.architecture:Architecture",
-     ("ganbench.architecture:Generator", "ganbench.architecture:Discriminator", "ganbench.architecture:Neck",
-      "ganbench.architecture:BuildRequest", "ganbench.architecture:DOutput")),
-    ("loss", "ganbench.loss:Loss",
-     ("ganbench.loss:Targets", "ganbench.loss:Penalty", "ganbench.loss:PenaltyInputs",
-      "ganbench.loss:OptimizerSettings")),
-    ("stabilizer", "ganbench.stabilizer:Stabilizer", ("ganbench.stabilizer:StepInfo", "ganbench.loss:GPenaltyInputs")),
-    ("evaluator", "ganbench.evaluator:Evaluator",
-     ("ganbench.evaluator:EvalContext", "ganbench.evaluate.feature_space:FeatureSpace")),
-    ("dataset", "ganbench.dataset:Dataset",
-     ("ganbench.dataset:DataRequest", "ganbench.data.spec:DataSpec", "ganbench.data.source:DataSource")),
-    ("logger", "ganbench.logger:Logger", ("ganbench.logger:RunStart",)),
+    ("architecture", "ganbench.contracts.architecture:Architecture",
+     ("ganbench.contracts.architecture:Generator", "ganbench.contracts.architecture:Discriminator",
+      "ganbench.contracts.architecture:Neck", "ganbench.contracts.architecture:BuildRequest",
+      "ganbench.contracts.architecture:DOutput")),
+    ("loss", "ganbench.contracts.loss:Loss",
+     ("ganbench.contracts.loss:Targets", "ganbench.contracts.penalty:Penalty", "ganbench.contracts.loss:PenaltyInputs",
+      "ganbench.contracts.loss:OptimizerSettings")),
+    ("stabilizer", "ganbench.contracts.stabilizer:Stabilizer",
+     ("ganbench.contracts.stabilizer:StepInfo", "ganbench.contracts.loss:GPenaltyInputs")),
+    ("evaluator", "ganbench.contracts.evaluator:Evaluator",
+     ("ganbench.contracts.evaluator:EvalContext", "ganbench.contracts.feature_space:FeatureSpace")),
+    ("dataset", "ganbench.contracts.dataset:Dataset",
+     ("ganbench.contracts.dataset:DataRequest", "ganbench.data.spec:DataSpec", "ganbench.data.source:DataSource")),
+    ("logger", "ganbench.contracts.logger:Logger", ("ganbench.contracts.logger:RunStart",)),
 )
 COMPONENT_ATTRIBUTES = ("name", "description", "Options")  # every kind's, documented once
 SKIPPED = {"kind_label", "with_options"}  # the Component base's machinery, not for plugins
@@ -93,17 +95,15 @@ PUBLIC_TYPE = re.compile(r"\bganbench(?:\.[a-z_]+)+\.([A-Z][A-Za-z]*)\b")
 
 
 def _public_type(match: re.Match) -> str:
-    """``ganbench.loss.OptimizerSettings`` as a plugin imports it: ``ganbench.api.OptimizerSettings``."""
+    """``ganbench.contracts.loss.OptimizerSettings`` as a plugin imports it: ``ganbench.api.OptimizerSettings``."""
     import ganbench.api
     return f"ganbench.api.{match.group(1)}" if match.group(1) in ganbench.api.__all__ else match.group(0)
 
 
 def dataclass_fields(cls: type) -> list[tuple[str, str]]:
-    try:
-        hints = typing.get_type_hints(cls)
-    except NameError:  # a type named only for type checkers, to keep imports acyclic: its written name
-        hints = {field.name: field.type for field in dataclasses.fields(cls)}
-    return [(field.name, _type_name(hints[field.name])) for field in dataclasses.fields(cls)]
+    """(name, type as written in the source) of each field: the written name reads as the code does
+    (``torch.device``, ``Callable[[int, int], ...]``) where an evaluated type would be expanded."""
+    return [(field.name, _type_name(field.type)) for field in dataclasses.fields(cls)]
 
 
 def public_path(cls: type) -> str:
@@ -130,9 +130,9 @@ def describe_class(cls: type, heading: str) -> list[str]:
 
 
 def render() -> str:
-    from ganbench.component import Component
+    from ganbench.contracts.component import Component
     lines = ["# Component API reference", "",
-             "<!-- Generated from the contract classes by `python -m ganbench.api_reference > docs/api.md`; "
+             "<!-- Generated from the contract classes by `python -m ganbench.reference.api > docs/api.md`; "
              "edit their docstrings, not this file. -->", "",
              "Every component subclasses the base class of its kind and sets three class attributes: "
              "`name` (kebab-case, unique in its kind), `description` (one sentence) and `Options` (a "

@@ -3,6 +3,9 @@
 The statuses are defined here once; the engine writes them, sweeps report them, the index stores
 them and compare counts them. ``result.json`` is read and written only through :class:`RunResult`,
 which carries a ``schema_version`` so that a reader knows which form it holds.
+
+It sits with the contracts because a Logger receives it (``Logger.finish``), and the contracts must
+not import the results package above them (it resolves configurations through the plugin host).
 """
 
 from __future__ import annotations

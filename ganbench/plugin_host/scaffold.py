@@ -4,7 +4,7 @@ The package has the layout of the repository's own plugins (plugins/ganbench-dcg
 ``pyproject.toml`` with the ``ganbench`` entry point, one module per example component, an
 ``__init__.py`` with the hook implementations and ``GANBENCH_API_VERSION``, tests that call
 ``ganbench.testing``'s contract checks, and a README with a usage line. The example modules are
-templates under ``ganbench/scaffold_templates``; the files that depend on which kinds were asked
+templates under ``ganbench/plugin_host/scaffold_templates``; the files that depend on which kinds were asked
 for are composed here.
 """
 
@@ -18,9 +18,9 @@ import tempfile
 from pathlib import Path
 
 import ganbench
-from ganbench import plugins
+from ganbench.plugin_host import plugins
 from ganbench.errors import ConfigError
-from ganbench.registry import KINDS as ALL_KINDS, PLURALS
+from ganbench.plugin_host.registry import KINDS as ALL_KINDS, PLURALS
 
 TEMPLATES = Path(__file__).parent / "scaffold_templates"
 PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

@@ -1,1 +1,0 @@
-"""Components that ship with ganbench, registered through the same hooks as plugins."""
