@@ -116,6 +116,29 @@ def test_a_type_only_import_counts(tmp_path, monkeypatch):
     assert imports_of(module, {"ganbench.config"}) == {"ganbench.config"}
 
 
+def imported_names(path: Path) -> set[str]:
+    """Every ganbench module that ``path`` names in an absolute import, wherever the import sits."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names if alias.name.startswith("ganbench."))
+        elif isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").startswith("ganbench."):
+            names.add(node.module)
+    return names
+
+
+def test_every_module_an_import_names_exists():
+    # an import inside a function runs only when that function does: after a module moves, a stale path
+    # there breaks one command at run time, where no import of the package would notice it
+    # (the package, its benchmarks and the plugin packages of this repository)
+    modules = {module_name(path) for path in PACKAGE.rglob("*.py")}
+    repo = PACKAGE.parent
+    sources = [*PACKAGE.rglob("*.py"), *(repo / "benchmarks").rglob("*.py"), *(repo / "plugins").rglob("*.py")]
+    stale = sorted(f"{path.relative_to(repo)}: {name}" for path in sources
+                   for name in imported_names(path) if name not in modules)
+    assert stale == []
+
+
 def test_the_checker_finds_a_cycle_when_there_is_one():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 

@@ -169,7 +169,7 @@ def controls_base_config(dataset: Choice, data_root: str | None, resolution: Any
 def evaluate_controls(base: RunConfig, names: list[str], seeds: int | str):
     """Evaluate each control (``names``, or every one that applies to the data) at seeds 0..seeds-1,
     like ``base``; yields each RunReport as it is written (or found already evaluated)."""
-    from ganbench.contracts.options import coerce
+    from ganbench.options import coerce
     for name in names:
         if not is_control_name(name):
             raise ConfigError(f"unknown control {name!r}; choose from {', '.join(CONTROLS)}, "
