@@ -28,6 +28,7 @@ It needs no runs, so it is rendered even where a page's tables are left as they 
 
 from __future__ import annotations
 
+import argparse
 import re
 import shlex
 import subprocess
@@ -173,12 +174,16 @@ def render_study(blocks: list[list[str]], folder: Path, suite: Path, study) -> l
 
 
 def main(arguments: list[str]) -> None:
-    only = None
-    if "--only" in arguments:
-        at = arguments.index("--only")
-        only, arguments = arguments[at + 1], arguments[:at] + arguments[at + 2:]
-    pages = [Path(path) for path in arguments] or sorted((REPO / "results").glob("*.md"))
-    for page in pages:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.render_results",
+                                     description="Re-render the tables of the results pages from their runs.")
+    parser.add_argument("pages", nargs="*", type=Path, help="pages to render (default: every results/*.md)")
+    parser.add_argument("--only", metavar="TEXT", help="re-render only the blocks whose command contains TEXT")
+    options = parser.parse_args(arguments)
+    missing = [str(page) for page in options.pages if not page.is_file()]
+    if missing:
+        parser.error(f"no such page: {missing[0]}.")
+    only = options.only
+    for page in options.pages or sorted((REPO / "results").glob("*.md")):
         text = page.read_text(encoding="utf-8")
         tables = len(compare_blocks(text)) + len(CALIBRATE_BLOCK.findall(text)) + len(GPU_BLOCK.findall(text))
         if tables and render_page(page, only):

@@ -53,3 +53,22 @@ class Cli:
 @pytest.fixture
 def cli(capsys) -> Cli:
     return Cli(capsys)
+
+
+def train_engine_steps(run_config, steps: int = 3):
+    """A resolved configuration's set-up after ``steps`` adversarial steps of the engine, no files written:
+    what a stabilizer's bit-identity test compares."""
+    from ganbench.contracts.stabilizer import StepInfo
+    from ganbench.engine.setup import prepare
+    from ganbench.engine.step import AdversarialStep
+    setup = prepare(run_config)
+    step = AdversarialStep(setup)
+    for index in range(steps):
+        step(StepInfo(index, steps))
+    return setup
+
+
+def network_parameters(setup) -> dict:
+    """Every tensor of G's and D's state, named g.NAME and d.NAME."""
+    return {f"{net}.{name}": value for net, module in (("g", setup.generator), ("d", setup.discriminator))
+            for name, value in module.state_dict().items()}

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 import torch
 
+from conftest import network_parameters, train_engine_steps
 from ganbench.cli import main
 from ganbench.config import Choice, RunConfig
 from ganbench.resolve import resolve_config
 from ganbench.engine.setup import prepare
 from ganbench.engine.step import AdversarialStep
 from ganbench.errors import Incompatible
-from ganbench.contracts.stabilizer import StepInfo
 from ganbench.stabilizers.pac import pack, packed_spec
 from ganbench.data.spec import DataSpec
 
@@ -44,29 +44,16 @@ def config(stabilizers, arch=Choice("mlp", {"hidden": 16}), dataset=Choice("ring
     return resolve_config(RunConfig(**values))
 
 
-def train_steps(run_config, steps=3):
-    setup = prepare(run_config)
-    step = AdversarialStep(setup)
-    for index in range(steps):
-        step(StepInfo(index, steps))
-    return setup
-
-
-def all_parameters(setup):
-    return {f"{net}.{name}": value for net, module in (("g", setup.generator), ("d", setup.discriminator))
-            for name, value in module.state_dict().items()}
-
-
 def test_pac_with_m_1_trains_bit_identically_to_no_packing():
-    plain = all_parameters(train_steps(config([])))
-    packed = all_parameters(train_steps(config([Choice("pac", {"m": 1})])))
+    plain = network_parameters(train_engine_steps(config([])))
+    packed = network_parameters(train_engine_steps(config([Choice("pac", {"m": 1})])))
     assert plain.keys() == packed.keys()
     changed = [name for name in plain if not torch.equal(plain[name], packed[name])]
     assert changed == []
 
 
 def test_the_mlp_discriminator_is_widened_for_packs_and_gives_one_logit_per_pack():
-    setup = train_steps(config([Choice("pac", {"m": 2})]), steps=1)
+    setup = train_engine_steps(config([Choice("pac", {"m": 2})]), steps=1)
     first = setup.discriminator.body[1]
     assert first.in_features == 4  # two 2-D points
     assert setup.generator.net[-3].out_features == 2  # G still makes single points
@@ -74,7 +61,7 @@ def test_the_mlp_discriminator_is_widened_for_packs_and_gives_one_logit_per_pack
 
 
 def test_a_convolutional_discriminator_is_widened_along_channels():
-    setup = train_steps(config([Choice("pac", {"m": 2})], arch=Choice("dcgan", {"base_channels": 8}),
+    setup = train_engine_steps(config([Choice("pac", {"m": 2})], arch=Choice("dcgan", {"base_channels": 8}),
                                dataset=Choice("digits"), resolution=8), steps=1)
     first_conv = next(m for m in setup.discriminator.modules() if isinstance(m, torch.nn.Conv2d))
     assert first_conv.in_channels == 2

@@ -8,12 +8,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from conftest import network_parameters, train_engine_steps
 from ganbench.plugin_host import plugins
 from ganbench.contracts.architecture import Discriminator, DOutput
 from ganbench.config import Choice, RunConfig
 from ganbench.resolve import resolve_config
 from ganbench.engine.setup import prepare
-from ganbench.engine.step import AdversarialStep
 from ganbench.errors import Incompatible
 from ganbench.contracts.loss import Targets
 from ganbench.contracts.stabilizer import CriticInputs, StepInfo
@@ -119,12 +119,7 @@ def config(stabilizers, **changes):
 
 
 def trained_parameters(run_config, steps=3):
-    setup = prepare(run_config)
-    step = AdversarialStep(setup)
-    for index in range(steps):
-        step(StepInfo(index, steps))
-    return {f"{net}.{name}": value for net, module in (("g", setup.generator), ("d", setup.discriminator))
-            for name, value in module.state_dict().items()}
+    return network_parameters(train_engine_steps(run_config, steps))
 
 
 def test_k_0_trains_bit_identically_to_the_plain_step():

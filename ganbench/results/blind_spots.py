@@ -40,14 +40,16 @@ def metric_blind_spots(calibration: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def calibrated(datasets: list[str], results_dir: Path | str) -> list[tuple[str, dict[str, Any]]]:
+    """(data set, its stored calibration) for each distinct data set of a table that has one."""
+    calibrations = stored_calibrations(results_dir)
+    return [(dataset, calibrations[dataset]) for dataset in dict.fromkeys(datasets) if dataset in calibrations]
+
+
 def blind_spot_notes(datasets: list[str], metrics: list[str], results_dir: Path | str) -> list[str]:
     """One sentence per calibrated data set of the table, naming each shown metric's blind spots."""
-    calibrations = stored_calibrations(results_dir)
     notes = []
-    for dataset in dict.fromkeys(datasets):
-        document = calibrations.get(dataset)
-        if document is None:
-            continue
+    for dataset, document in calibrated(datasets, results_dir):
         readings = [f"{metric}: {text}" for metric in metrics
                     if metric in document["metrics"] and (text := metric_blind_spots(document["metrics"][metric]))]
         if readings:
@@ -72,12 +74,8 @@ def question_flags(asks_about: list[str], datasets: list[str], metrics: list[str
     A study names the defects its question is about (``[study] asks_about`` in its suite, ladder names):
     a column blind to one of them, or rewarding it, cannot answer that question on this data, whatever
     its stars say."""
-    calibrations = stored_calibrations(results_dir)
     flags = []
-    for dataset in dict.fromkeys(datasets):
-        document = calibrations.get(dataset)
-        if document is None:
-            continue
+    for dataset, document in calibrated(datasets, results_dir):
         misread = []
         for metric in metrics:
             reading = document["metrics"].get(metric, {})
