@@ -21,6 +21,9 @@ Those tables are computed here with compare's library, the others by the command
 ``--only TEXT`` re-renders only the blocks whose command contains TEXT (one data set's calibration,
 say) and leaves the page's other tables as they are.
 
+A study's budget (results/study-budgets.md) sits between ``<!-- python -m benchmarks.study_budget ARGS -->``
+and ``<!-- end budget -->``: that command's table of the baseline's learning curve against its control.
+
 What the GPU script measured (benchmarks/gpu) sits between ``<!-- ganbench gpu FIGURES.json -->`` and
 ``<!-- end gpu -->``: the section rendered from that figures file, or "not run" while there is none.
 It needs no runs, so it is rendered even where a page's tables are left as they were.
@@ -45,6 +48,11 @@ CALIBRATE_BLOCK = re.compile(r"(<!-- ganbench calibrate (?P<args>.*?) -->\n)(?P<
                              re.S)
 
 
+# A study's budget read off its baseline's learning curve (results/study-budgets.md, benchmarks/study_budget.py).
+BUDGET_BLOCK = re.compile(r"(<!-- python -m benchmarks.study_budget (?P<args>.*?) -->\n)(?P<table>.*?)(<!-- end budget -->)",
+                          re.S)
+
+
 # The GPU script's figures (results/gpu/*.json), named relative to the repository.
 GPU_BLOCK = re.compile(r"(<!-- ganbench gpu (?P<figures>\S+) -->\n)(?P<section>.*?)(<!-- end gpu -->)", re.S)
 
@@ -59,6 +67,14 @@ def render_table(args: list[str], name: str = "compare") -> str:
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "compare failed")
+    return done.stdout.rstrip() + "\n"
+
+
+def render_budget(args: list[str]) -> str:
+    done = subprocess.run([sys.executable, "-m", "benchmarks.study_budget", *args], capture_output=True, text=True,
+                          cwd=REPO)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "study_budget failed")
     return done.stdout.rstrip() + "\n"
 
 
@@ -87,9 +103,14 @@ def render_page(path: Path, only: str | None = None) -> bool:
             return match.group(0)
         return match.group(1) + render_table(shlex.split(match.group("args")), "calibrate") + match.group(4)
 
+    def budget_block(match: re.Match) -> str:
+        if not wanted(match):
+            return match.group(0)
+        return match.group(1) + render_budget(shlex.split(match.group("args"))) + match.group(4)
+
     try:
         studies = study_tables([match.group("args") for match in BLOCK.finditer(text) if wanted(match)])
-        rendered = CALIBRATE_BLOCK.sub(calibrate_block, BLOCK.sub(compare_block, text))
+        rendered = BUDGET_BLOCK.sub(budget_block, CALIBRATE_BLOCK.sub(calibrate_block, BLOCK.sub(compare_block, text)))
     except RuntimeError as error:
         print(f"{path.name}: tables left as they were ({error})", file=sys.stderr)
         path.write_text(text, encoding="utf-8")
@@ -185,7 +206,7 @@ def main(arguments: list[str]) -> None:
     only = options.only
     for page in options.pages or sorted((REPO / "results").glob("*.md")):
         text = page.read_text(encoding="utf-8")
-        tables = len(compare_blocks(text)) + len(CALIBRATE_BLOCK.findall(text)) + len(GPU_BLOCK.findall(text))
+        tables = sum(len(block.findall(text)) for block in (BLOCK, CALIBRATE_BLOCK, BUDGET_BLOCK, GPU_BLOCK))
         if tables and render_page(page, only):
             print(f"{page.name}: {tables} tables rendered" + (f" (only those naming {only!r})" if only else ""))
 
