@@ -33,7 +33,7 @@ test-fast: install
 benchmark: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-enable -q
 
-# The studies of results/ (10 to 45 minutes each on a 2-core CPU; about 3.5 hours in all).
+# The studies of results/ (10 to 50 minutes each on a 2-core CPU; about 4 hours in all).
 # On a GPU machine: make studies STUDY_FLAGS="--budget gpu --executor processes --controls"
 STUDY_FLAGS ?= --executor processes --workers 2 --controls
 studies: install
