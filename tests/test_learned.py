@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from pathlib import Path
 
 import pytest
@@ -89,27 +88,6 @@ def test_the_report_site_shows_the_mark(results, tmp_path):
     assert "<td>not learned</td>" in index and "Learned: 1 of 2" in index
 
 
-def test_the_minimum_detectable_effect_matches_a_hand_computation():
-    # n = 5 per side, s = 1: df = 8, t(0.975, 8) = 2.3060, t(0.8, 8) = 0.8889; (3.1949) * sqrt(2/5) = 2.0206
-    assert minimum_detectable_effect(1.0, 5) == pytest.approx(2.0206, abs=1e-3)
-    # it scales with s and shrinks with n
-    assert minimum_detectable_effect(2.0, 5) == pytest.approx(2 * 2.0206, abs=2e-3)
-    assert minimum_detectable_effect(1.0, 20) < minimum_detectable_effect(1.0, 5)
-    assert minimum_detectable_effect(1.0, 1) is None
-
-
-def test_a_true_difference_of_the_effect_size_is_detected_with_80_percent_power():
-    # The exact power of the two-sided t-test (noncentral t, as statsmodels' TTestIndPower computes it)
-    # at a true difference of one MDE: the t approximation puts it at 0.8 within a percent.
-    from scipy import stats
-    n, s = 10, 1.0
-    effect = minimum_detectable_effect(s, n)
-    degrees, noncentrality = 2 * n - 2, effect / (s * math.sqrt(2 / n))
-    critical = stats.t.ppf(0.975, degrees)
-    power = stats.nct.sf(critical, degrees, noncentrality) + stats.nct.cdf(-critical, degrees, noncentrality)
-    assert power == pytest.approx(0.8, abs=0.01)
-
-
 def test_when_nothing_is_significant_compare_states_the_detectable_effect(results):
     comparison, _ = compare_results(results, metrics=["modes_covered"], baseline="arch=stuck")
     # good (5, 6, 7) against stuck (0, 1, 0.5): significant, so no MDE line
@@ -119,7 +97,45 @@ def test_when_nothing_is_significant_compare_states_the_detectable_effect(result
     comparison, _ = compare_results(results, metrics=["modes_covered"], baseline="arch=stuck",
                                     where=["arch=stuck,close"])
     note = next(note for note in comparison.notes() if "minimum detectable effect" in note)
-    expected = minimum_detectable_effect(0.5, 3)  # stuck's seeds 0, 1, 0.5: s = 0.5
-    assert f"modes_covered {expected:.3g}" in note and "n = 3" in note
-    # df = 4: t(0.975, 4) = 2.7764, t(0.8, 4) = 0.9410
-    assert math.isclose(expected, (2.7764 + 0.9410) * 0.5 * math.sqrt(2 / 3), rel_tol=1e-3)
+    expected = minimum_detectable_effect(0.5, 3, alpha=0.05)  # stuck's seeds 0, 1, 0.5: s = 0.5; one test
+    assert f"modes_covered {expected:.3g}" in note and "n = 3" in note and "α = 0.05/1 = 0.05" in note
+
+
+def test_the_detectable_effect_is_read_at_the_alpha_of_the_tables_family(results):
+    # Two rows against stuck on one metric: 2 tests, so the best p-value must clear 0.05 / 2.
+    for seed in range(3):
+        write_run(results, "close", seed, {"modes_covered": [0.5, 0.0, 1.0][seed], "high_quality_share": 0.95})
+        write_run(results, "near", seed, {"modes_covered": [1.0, 0.0, 0.5][seed], "high_quality_share": 0.95})
+    comparison, _ = compare_results(results, metrics=["modes_covered"], baseline="arch=stuck",
+                                    where=["arch=stuck,close,near"])
+    assert comparison.tests == 2
+    note = next(note for note in comparison.notes() if "minimum detectable effect" in note)
+    wider = minimum_detectable_effect(0.5, 3, alpha=0.025)
+    assert f"modes_covered {wider:.3g}" in note and "α = 0.05/2 = 0.025" in note
+    assert wider > minimum_detectable_effect(0.5, 3, alpha=0.05)  # a larger family sees less
+
+
+def test_compare_power_counts_the_seeds_a_difference_needs_from_the_baselines_spread(results, cli):
+    from ganbench.results.power import corrected_alpha, seeds_needed
+    # stuck's seeds 0, 1, 0.5 (s = 0.5) are the pilot; good against stuck on one metric is 1 test.
+    out = cli.ok("compare", str(results), "--metric", "modes_covered", "--baseline", "arch=stuck",
+                 "--power", "modes_covered=0.5", "--power", "2", "--format", "markdown").out
+    line = next(line for line in out.splitlines() if line.startswith("Seeds needed"))
+    # "2" alone is for the ranked metric, modes_covered; both requests are answered, in order.
+    wanted = seeds_needed(2.0, 0.5, corrected_alpha(0.05, 1))
+    half = seeds_needed(0.5, 0.5, corrected_alpha(0.05, 1))
+    assert f"a modes_covered difference of 0.5: {half} seeds per configuration" in line
+    assert line.index("difference of 0.5") < line.index("difference of 2:") and half > wanted
+    assert f"a modes_covered difference of 2: {wanted} seeds per configuration (s = 0.5 over the baseline's 3 seeds)" in line
+    assert "α = 0.05/1 = 0.05" in line
+
+
+@pytest.mark.parametrize("flags, sentence", [
+    (["--power", "5"], "--power needs --baseline"),
+    (["--baseline", "arch=stuck", "--power", "fid=5"], "names no tested metric"),
+    (["--baseline", "arch=stuck", "--power", "modes_covered=lots"], "must be a number"),
+    (["--baseline", "arch=stuck", "--power", "modes_covered=-1"], "positive, finite"),
+])
+def test_a_bad_power_request_is_one_sentence_and_exit_2(results, cli, flags, sentence):
+    code, out, err = cli("compare", str(results), "--metric", "modes_covered", *flags)
+    assert code == 2 and sentence in err and err.count("\n") == 1

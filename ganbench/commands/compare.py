@@ -25,10 +25,14 @@ def register(cli: click.Group) -> None:
                        'the same conditions as --where.')
     @click.option("--correction", type=click.Choice(CORRECTIONS), default="holm", show_default=True,
                   help="Adjust the p-values of all row x metric tests of the table: Holm, Benjamini-Hochberg, or none.")
+    @click.option("--power", multiple=True, metavar="METRIC=EFFECT",
+                  help="Seeds a configuration needs to find this difference of means (80% power at the table's "
+                       "corrected alpha), from the baseline's spread; repeatable; EFFECT alone: the ranked metric.")
     @click.option("--format", "output_format", type=click.Choice(FORMATS), default="terminal", show_default=True)
     @click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write to this file.")
     def compare(results_dir: str | None, metrics: tuple[str, ...], where: tuple[str, ...], sort: str | None,
-                baseline: str | None, correction: str, output_format: str, output: str | None) -> None:
+                baseline: str | None, correction: str, power: tuple[str, ...], output_format: str,
+                output: str | None) -> None:
         """Group runs by configuration and compare them over seeds. RESULTS_DIR defaults to runs."""
         from ganbench.atomic import write_text
         from ganbench.results.compare import compare_results
@@ -39,7 +43,7 @@ def register(cli: click.Group) -> None:
         if folder.is_dir():
             from ganbench.results.migrate import migrate_and_tell
             migrate_and_tell(folder, lambda sentence: click.echo(sentence, err=True))
-        comparison, rebuilt = compare_results(folder, metrics, where, sort, baseline, correction)
+        comparison, rebuilt = compare_results(folder, metrics, where, sort, baseline, correction, power)
         for path, reason in (rebuilt.skipped if rebuilt else []):
             click.echo(f"Warning: skipped {path.name}: {reason}", err=True)
         if output:

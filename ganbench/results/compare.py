@@ -24,7 +24,7 @@ from ganbench.results.comparison import (ALPHA, CONFIDENCE, LABEL_KEYS, Comparis
 from ganbench.results.conditions import MISSING, holds, parse_conditions
 from ganbench.results.index import IndexedRun, RebuildReport, default_index_path, ensure_index, load_runs
 from ganbench.results.headline import default_sort_metric
-from ganbench.results.learned import detectable_effect_note, learned_note, mark_learned
+from ganbench.results.learned import known_answer_notes, mark_learned, parse_power
 from ganbench.results.run_dir import RunDir
 from ganbench.results.significance import CORRECTIONS, adjust, welch_test
 
@@ -33,7 +33,8 @@ COMPONENT_KEYS = tuple(COMPONENT_FIELDS)  # arch, loss, dataset: --where compare
 
 
 def compare(runs: Sequence[IndexedRun], metrics: Sequence[str] = (), where: Iterable[str] = (),
-            sort: str | None = None, baseline: str | None = None, correction: str = "holm") -> Comparison:
+            sort: str | None = None, baseline: str | None = None, correction: str = "holm",
+            power: Sequence[str] = ()) -> Comparison:
     """Group ``runs`` by configuration and summarise them; every user mistake is one ConfigError."""
     if correction not in CORRECTIONS:
         raise ConfigError(f"--correction {correction!r} is not known; choose one of {', '.join(CORRECTIONS)}.")
@@ -67,13 +68,14 @@ def compare(runs: Sequence[IndexedRun], metrics: Sequence[str] = (), where: Iter
                             correction=correction, tests=tests, untested=untested, sort_is_headline=headline,
                             sort_is_default=sort is None)
     mark_learned(comparison)
-    comparison.learned_notes = [note for note in (learned_note(comparison), detectable_effect_note(comparison)) if note]
+    comparison.power_effects = parse_power(power, comparison)
+    comparison.learned_notes = known_answer_notes(comparison)
     return comparison
 
 
 def compare_results(results_dir: Path | str, metrics: Sequence[str] = (), where: Iterable[str] = (),
                     sort: str | None = None, baseline: str | None = None,
-                    correction: str = "holm") -> tuple[Comparison, RebuildReport | None]:
+                    correction: str = "holm", power: Sequence[str] = ()) -> tuple[Comparison, RebuildReport | None]:
     """``compare`` over a results directory, read through its index (rebuilt first when stale)."""
     parse_conditions(where, "--where")  # a malformed condition is the mistake to report, runs or not
     if baseline:
@@ -88,7 +90,7 @@ def compare_results(results_dir: Path | str, metrics: Sequence[str] = (), where:
         if unreadable:  # the runs are there but cannot be read: name the files, not "run a sweep"
             raise ConfigError(f"{results_dir} holds no readable finished run: {'; '.join(unreadable)}.")
         raise ConfigError(f"{results_dir} holds no finished run; run a sweep first.")
-    comparison = compare(runs, metrics, where, sort, baseline, correction)
+    comparison = compare(runs, metrics, where, sort, baseline, correction, power)
     from ganbench.results.blind_spots import blind_spot_notes, ladder_rows_note
     comparison.calibration_notes = ladder_rows_note([group.control for group in comparison.groups]) + \
         blind_spot_notes([group.label["dataset"] for group in comparison.groups], comparison.metrics, results_dir)

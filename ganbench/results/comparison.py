@@ -124,6 +124,7 @@ class Comparison:
     calibration_notes: list[str] = dataclasses.field(default_factory=list)  # blind spots (results.blind_spots)
     family: StudyFamily | None = None  # set when a study adjusted several tables together (results.family)
     learned_notes: list[str] = dataclasses.field(default_factory=list)  # learned and MDE notes (results.learned)
+    power_effects: list[tuple[str, float]] = dataclasses.field(default_factory=list)  # --power: (metric, effect)
 
     @property
     def has_settings(self) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ganbench.results.comparison import Comparison, MetricSummary, StudyFamily
+from ganbench.results.learned import known_answer_notes
 from ganbench.results.significance import adjust
 
 FAMILY_SCOPES = ("table", "page")  # table: each compare table alone (compare's default); page: the study's pages
@@ -47,4 +48,6 @@ def adjust_over_family(comparisons: Sequence[Comparison], name: str) -> StudyFam
         summary.significant = adjusted[key] < comparisons[0].alpha
     for comparison in comparisons:
         comparison.family = family
+        # The stars changed, and with them whether "nothing is significant" and at which alpha.
+        comparison.learned_notes = known_answer_notes(comparison)
     return family

@@ -8,23 +8,19 @@ data set and resolution, as controls are made; a row whose data has no such cont
 gets no mark.
 
 *Minimum detectable effect.* When no test against the baseline is significant, "no difference"
-has a size: the smallest true difference of means that a two-sided t-test at alpha with n seeds
-per side would detect with the given power, from the baseline's seed standard deviation s
-(the normal-theory formula with t quantiles, e.g. Cohen 1988, ch. 2):
-
-    MDE = (t(1 - alpha/2, 2n - 2) + t(power, 2n - 2)) * s * sqrt(2 / n)
-
-It is computed at alpha 0.05 before the multiple-testing correction, so the corrected test needs
-an effect at least this large.
+has a size: the smallest true difference of means that the table's two-sided t-test with n seeds
+a side detects with 80% power, from the baseline's seed standard deviation s, at the table's
+corrected alpha (0.05 / m over its m tests: the threshold Holm puts on the best p-value). The
+maths (noncentral t) is in ganbench.results.power.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from typing import Sequence
 
 from ganbench.results.comparison import Comparison, GroupSummary
+from ganbench.results.power import MAX_SEEDS, corrected_alpha, minimum_detectable_effect, seeds_needed
 
 COLLAPSE_CONTROLS = ("one-mode", "one-class")
 MDE_ALPHA = 0.05
@@ -89,15 +85,6 @@ def learned_note(comparison: Comparison) -> str | None:
             f"marked '{NOT_LEARNED}' does no better than real samples of a single mode or class.")
 
 
-def minimum_detectable_effect(std: float, n: int, alpha: float = MDE_ALPHA, power: float = MDE_POWER) -> float | None:
-    """The smallest difference of means a two-sided t-test with n seeds a side detects with ``power``."""
-    if n < 2 or not math.isfinite(std):
-        return None
-    from scipy import stats
-    degrees = 2 * n - 2
-    return float((stats.t.ppf(1 - alpha / 2, degrees) + stats.t.ppf(power, degrees)) * std * math.sqrt(2 / n))
-
-
 def detectable_effect_note(comparison: Comparison) -> str | None:
     """When a baseline was tested and nothing is significant: the effect each metric could have shown."""
     baseline = comparison.baseline
@@ -106,15 +93,78 @@ def detectable_effect_note(comparison: Comparison) -> str | None:
     tested = [name for name in comparison.metrics if comparison.directions.get(name)]
     if any(group.metrics[name].significant for group in comparison.groups for name in tested if name in group.metrics):
         return None
+    tests = comparison.family.tests if comparison.family else comparison.tests
+    alpha = corrected_alpha(MDE_ALPHA, tests, comparison.correction)
     sizes = []
     for name in tested:
         summary = baseline.metrics.get(name)
-        effect = minimum_detectable_effect(summary.std, summary.n) if summary else None
+        effect = minimum_detectable_effect(summary.std, summary.n, alpha, MDE_POWER) if summary else None
         if effect is not None:
             sizes.append(f"{name} {effect:.3g} (s = {summary.std:.3g}, n = {summary.n})")
     if not sizes:
         return None
     return (f"Nothing is significant, so no difference larger than about the minimum detectable effect is "
-            f"likely: {'; '.join(sizes)}. MDE = (t(1-α/2) + t(power)) · s · √(2/n) at α = {MDE_ALPHA} before "
-            f"correction and {MDE_POWER:.0%} power, from the baseline's seed standard deviation s and n, "
-            f"2n-2 degrees of freedom.")
+            f"likely: {'; '.join(sizes)}. MDE: the true difference of means the two-sided t-test detects with "
+            f"{MDE_POWER:.0%} power at {alpha_text(comparison, tests, alpha)}, from the baseline's seed standard deviation s, n seeds a "
+            f"side (noncentral t).")
+
+
+def alpha_text(comparison: Comparison, tests: int, alpha: float) -> str:
+    """Which alpha the minimum detectable effect was computed at, and why."""
+    if comparison.correction == "none":
+        return f"α = {alpha:.3g} (no correction)"
+    over = "the study's family" if comparison.family else "the table's family"
+    return f"α = {MDE_ALPHA}/{tests} = {alpha:.3g} ({over} of {tests} tests: the threshold its best p-value must clear)"
+
+
+def known_answer_notes(comparison: Comparison) -> list[str]:
+    """The learned count, where nothing is significant the minimum detectable effect, and the seeds
+    that ``--power`` asked for."""
+    notes = (learned_note(comparison), detectable_effect_note(comparison), seeds_needed_note(comparison))
+    return [note for note in notes if note]
+
+
+def parse_power(requests: Sequence[str], comparison: Comparison) -> list[tuple[str, float]]:
+    """``--power`` values (``METRIC=EFFECT``, or ``EFFECT`` for the metric the table ranks by) as
+    (metric, effect) pairs in the order given; every mistake is one ConfigError."""
+    from ganbench.errors import ConfigError
+    if requests and comparison.baseline is None:
+        raise ConfigError("--power needs --baseline: the seeds are counted from the baseline's spread over its seeds.")
+    effects: list[tuple[str, float]] = []
+    for request in requests:
+        metric, sep, text = str(request).rpartition("=")
+        metric = metric.strip() if sep else (comparison.sort_metric or "")
+        tested = [name for name in comparison.metrics if comparison.directions.get(name)]
+        if metric not in tested:
+            raise ConfigError(f"--power {request!r} names no tested metric of this table; "
+                              f"give METRIC=EFFECT with one of: {', '.join(tested) or 'none'}.")
+        try:
+            effect = float(text)
+        except ValueError:
+            raise ConfigError(f"--power {request!r}: the effect must be a number, the difference of means to "
+                              f"detect in {metric}'s units.") from None
+        if not effect > 0 or effect == float("inf"):
+            raise ConfigError(f"--power {request!r}: the effect must be a positive, finite difference of means.")
+        summary = comparison.baseline.metrics.get(metric)
+        if summary is None or summary.n < 2:
+            raise ConfigError(f"--power {request!r}: the baseline has fewer than 2 seeds of {metric}, so its spread "
+                              f"is unknown; run more seeds of it first.")
+        effects.append((metric, effect))
+    return effects
+
+
+def seeds_needed_note(comparison: Comparison) -> str | None:
+    """For each ``--power`` request: the seeds a configuration needs to find that difference."""
+    if not comparison.power_effects or comparison.baseline is None:
+        return None
+    tests = comparison.family.tests if comparison.family else comparison.tests
+    alpha = corrected_alpha(MDE_ALPHA, tests, comparison.correction)
+    answers = []
+    for metric, effect in comparison.power_effects:
+        summary = comparison.baseline.metrics[metric]
+        seeds = seeds_needed(effect, summary.std, alpha, MDE_POWER)
+        count = f"more than {MAX_SEEDS:,}" if seeds is None else str(seeds)
+        answers.append(f"a {metric} difference of {effect:g}: {count} seeds per configuration "
+                       f"(s = {summary.std:.3g} over the baseline's {summary.n} seeds)")
+    return (f"Seeds needed to find, with {MDE_POWER:.0%} power at {alpha_text(comparison, tests, alpha)}, "
+            f"{'; '.join(answers)}. The spread is this table's baseline's, read as a pilot (ganbench.results.power).")
