@@ -63,18 +63,19 @@ def compare_blocks(text: str) -> list[list[str]]:
 
 
 def render_table(args: list[str], name: str = "compare") -> str:
-    command = [sys.executable, "-m", "ganbench", name, *args, "--format", "markdown"]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "compare failed")
-    return done.stdout.rstrip() + "\n"
+    return block_output([sys.executable, "-m", "ganbench", name, *args, "--format", "markdown"])
 
 
 def render_budget(args: list[str]) -> str:
-    done = subprocess.run([sys.executable, "-m", "benchmarks.study_budget", *args], capture_output=True, text=True,
-                          cwd=REPO)
+    return block_output([sys.executable, "-m", "benchmarks.study_budget", *args])
+
+
+def block_output(command: list[str]) -> str:
+    """What a block's command prints; its last error line as a RuntimeError when it fails."""
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
     if done.returncode != 0:
-        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "study_budget failed")
+        stderr = done.stderr.strip()
+        raise RuntimeError(stderr.splitlines()[-1] if stderr else f"{' '.join(command[2:4])} failed")
     return done.stdout.rstrip() + "\n"
 
 

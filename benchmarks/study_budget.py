@@ -29,15 +29,16 @@ learned and the verdict.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from benchmarks.reproductions.learning_curve import curve_points
 from ganbench.errors import ConfigError
-from ganbench.results.compare import compare, filter_runs, run_value
+from ganbench.results.compare import compare, filter_runs, run_value, valid_keys
+from ganbench.results.conditions import MISSING
 from ganbench.results.comparison import GroupSummary, is_better
 from ganbench.results.index import IndexedRun, default_index_path, ensure_index, load_runs
 from ganbench.results.learned import collapse_controls, data_key, headline_metric
@@ -75,31 +76,20 @@ class BaselineCurve:
         return first
 
 
-def run_curve(run: IndexedRun, metric: str) -> dict[int, float]:
-    """step -> the run's ``metric``: every evaluation during training, then the final result."""
-    points: dict[int, float] = {}
-    evaluations = Path(run.path) / "evaluations.jsonl"
-    if evaluations.is_file():
-        for line in evaluations.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            if metric in row.get("metrics", {}):
-                points[int(row["step"])] = float(row["metrics"][metric])
-    if metric in run.metrics:
-        points[int(run.steps)] = float(run.metrics[metric])
-    return points
-
-
 def seed_points(group: GroupSummary, metric: str) -> dict[int, list[float]]:
     """step -> the values of the seeds evaluated at that step."""
     points: dict[int, list[float]] = {}
     for run in group.runs:
-        for step, value in run_curve(run, metric).items():
+        for step, value in curve_points(Path(run.path), metric).items():
             points.setdefault(step, []).append(value)
     return points
 
 
 def table_cells(runs: Sequence[IndexedRun], by: Sequence[str]) -> list[dict[str, str]]:
     """The distinct values of the ``--by`` keys among the trained runs, one dict per study table."""
+    for key in by:
+        if all(run_value(run, key) is MISSING for run in runs):
+            raise ConfigError(f"--by {key!r} is not a run setting; valid keys: {', '.join(valid_keys(runs))}.")
     cells = {tuple(str(run_value(run, key)) for key in by) for run in runs if not run.control}
     return [dict(zip(by, values)) for values in sorted(cells)]
 

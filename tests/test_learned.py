@@ -98,7 +98,7 @@ def test_when_nothing_is_significant_compare_states_the_detectable_effect(result
                                     where=["arch=stuck,close"])
     note = next(note for note in comparison.notes() if "minimum detectable effect" in note)
     expected = minimum_detectable_effect(0.5, 3, alpha=0.05)  # stuck's seeds 0, 1, 0.5: s = 0.5; one test
-    assert f"modes_covered {expected:.3g}" in note and "n = 3" in note and "α = 0.05/1 = 0.05" in note
+    assert f"modes_covered {expected:.3g}" in note and "n = 3" in note and "α = 0.05 (the table has one test to correct for)" in note
 
 
 def test_the_detectable_effect_is_read_at_the_alpha_of_the_tables_family(results):
@@ -127,7 +127,7 @@ def test_compare_power_counts_the_seeds_a_difference_needs_from_the_baselines_sp
     assert f"a modes_covered difference of 0.5: {half} seeds per configuration" in line
     assert line.index("difference of 0.5") < line.index("difference of 2:") and half > wanted
     assert f"a modes_covered difference of 2: {wanted} seeds per configuration (s = 0.5 over the baseline's 3 seeds)" in line
-    assert "α = 0.05/1 = 0.05" in line
+    assert "α = 0.05 (the table has one test to correct for)" in line
 
 
 @pytest.mark.parametrize("flags, sentence", [
@@ -139,3 +139,18 @@ def test_compare_power_counts_the_seeds_a_difference_needs_from_the_baselines_sp
 def test_a_bad_power_request_is_one_sentence_and_exit_2(results, cli, flags, sentence):
     code, out, err = cli("compare", str(results), "--metric", "modes_covered", *flags)
     assert code == 2 and sentence in err and err.count("\n") == 1
+
+
+def test_a_baseline_whose_seeds_do_not_vary_gives_no_size_rather_than_zero(tmp_path, cli):
+    # Both rows cover 2 modes on every seed: no test is possible, and a spread of 0 would claim that
+    # 2 seeds see any difference. The notes say the size is unknown instead.
+    for seed in range(3):
+        write_run(tmp_path, "flat", seed, {"modes_covered": 2.0, "high_quality_share": 0.5 + 0.1 * seed})
+        write_run(tmp_path, "also", seed, {"modes_covered": 2.0, "high_quality_share": 0.6 - 0.1 * seed})
+    out = cli.ok("compare", str(tmp_path), "--baseline", "arch=flat", "--power", "modes_covered=1",
+                 "--format", "markdown").out
+    mde = next(line for line in out.splitlines() if line.startswith("Nothing is significant"))
+    assert "modes_covered unknown (the baseline's 3 seeds do not vary)" in mde
+    assert "high_quality_share 0." in mde and "α = 0.05 (the table has one test to correct for)" in mde
+    seeds = next(line for line in out.splitlines() if line.startswith("Seeds needed"))
+    assert "a modes_covered difference of 1: unknown, the baseline's 3 seeds do not vary" in seeds

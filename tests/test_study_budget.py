@@ -100,3 +100,9 @@ def test_a_results_page_renders_its_budget_block_from_the_runs(study, tmp_path):
     text = page.read_text()
     assert "stale table" not in text and "learned from step 200 (67% of the budget)" in text
     assert text.endswith("<!-- end budget -->\n\nprose after\n")
+
+
+def test_a_by_key_that_is_no_run_setting_is_one_sentence_naming_by(study, capsys):
+    assert main([str(study), "--baseline", "stabilizers=none", "--by", "nonsense"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("Error: --by 'nonsense' is not a run setting")

@@ -98,21 +98,28 @@ def detectable_effect_note(comparison: Comparison) -> str | None:
     sizes = []
     for name in tested:
         summary = baseline.metrics.get(name)
-        effect = minimum_detectable_effect(summary.std, summary.n, alpha, MDE_POWER) if summary else None
+        if summary is None or summary.n < 2:
+            continue
+        if summary.std == 0:  # a spread of 0 would claim that any difference is seen: there is no estimate
+            sizes.append(f"{name} unknown (the baseline's {summary.n} seeds do not vary)")
+            continue
+        effect = minimum_detectable_effect(summary.std, summary.n, alpha, MDE_POWER)
         if effect is not None:
             sizes.append(f"{name} {effect:.3g} (s = {summary.std:.3g}, n = {summary.n})")
     if not sizes:
         return None
     return (f"Nothing is significant, so no difference larger than about the minimum detectable effect is "
             f"likely: {'; '.join(sizes)}. MDE: the true difference of means the two-sided t-test detects with "
-            f"{MDE_POWER:.0%} power at {alpha_text(comparison, tests, alpha)}, from the baseline's seed standard deviation s, n seeds a "
-            f"side (noncentral t).")
+            f"{MDE_POWER:.0%} power at {alpha_text(comparison, tests, alpha)}, from the baseline's seed "
+            f"standard deviation s, n seeds a side (noncentral t).")
 
 
 def alpha_text(comparison: Comparison, tests: int, alpha: float) -> str:
     """Which alpha the minimum detectable effect was computed at, and why."""
     if comparison.correction == "none":
         return f"α = {alpha:.3g} (no correction)"
+    if tests < 2:
+        return f"α = {alpha:.3g} (the table has {'one test' if tests else 'no test'} to correct for)"
     over = "the study's family" if comparison.family else "the table's family"
     return f"α = {MDE_ALPHA}/{tests} = {alpha:.3g} ({over} of {tests} tests: the threshold its best p-value must clear)"
 
@@ -162,6 +169,10 @@ def seeds_needed_note(comparison: Comparison) -> str | None:
     answers = []
     for metric, effect in comparison.power_effects:
         summary = comparison.baseline.metrics[metric]
+        if summary.std == 0:
+            answers.append(f"a {metric} difference of {effect:g}: unknown, the baseline's {summary.n} seeds do "
+                           f"not vary (train more seeds or longer for a pilot)")
+            continue
         seeds = seeds_needed(effect, summary.std, alpha, MDE_POWER)
         count = f"more than {MAX_SEEDS:,}" if seeds is None else str(seeds)
         answers.append(f"a {metric} difference of {effect:g}: {count} seeds per configuration "
