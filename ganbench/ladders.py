@@ -362,7 +362,7 @@ def build_step(name: str, data: LadderData, seed: int) -> nn.Module:
 def ladder_data(source, fresh_real: torch.Tensor | None) -> LadderData:
     """The ladders' view of a data source: its held-out part (or fresh draws) as the base, its training
     part as what a memorizer copies; data sets without a split get a fixed one (``HELD_OUT_SHARE``)."""
-    real, labels = source.all_data()
+    real, labels = source.whole_data()
     real = real.float()
     centers = getattr(source, "centers", None)
     if fresh_real is not None:  # the mixtures: new draws of the same distribution
@@ -384,7 +384,7 @@ def held_out_index(source) -> torch.Tensor | None:
     index = getattr(source, "train_index", None)
     if index is None:
         return None
-    everything = torch.ones(source.all_data()[0].shape[0], dtype=torch.bool)
+    everything = torch.ones(source.whole_data()[0].shape[0], dtype=torch.bool)
     everything[index.cpu()] = False
     return torch.nonzero(everything).flatten()
 

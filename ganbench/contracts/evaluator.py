@@ -71,6 +71,18 @@ class EvalContext:
         images, labels = self.real(n)
         return quantize(images), labels
 
+    def instrument_real_uint8(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Up to ``n`` real images of the whole data set (training and held-out alike), uint8: what a
+        measuring instrument (the domain classifier) is fitted on, so that it is the same network
+        whichever part a run is compared against. Equal to ``real_uint8`` unless the data set's
+        reference is its held-out part."""
+        images, labels = self.source.whole_data(n)
+        return quantize(images), labels
+
+    def reference_split(self) -> str:
+        """What ``real`` reads, for protocols: "the run's data", or the held-out samples."""
+        return self.source.reference_description()
+
     def feature_space(self, space: str = "domain", **options: Any) -> "FeatureSpace":
         """The feature space ``space`` of this run's data, opened once per context and options:
         "domain" (the classifier trained on the labelled data, domain-fid's), "inception" (option

@@ -34,6 +34,16 @@ class DataSource:
         draws from everything: the reference a copying test needs."""
         return None
 
+    def whole_data(self, limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Up to ``limit`` of every sample of the data set, training and held-out alike: what a measuring
+        instrument (a feature classifier) is fitted on, whichever part the evaluators compare against.
+        ``all_data`` unless the evaluators read only the held-out part."""
+        return self.all_data(limit)
+
+    def reference_description(self) -> str:
+        """What ``all_data`` is, for the evaluators' protocols."""
+        return "the run's data"
+
     def class_frequencies(self) -> torch.Tensor | None:
         """Share of each class in the data, for drawing labels the way the data does."""
         return None
@@ -52,21 +62,29 @@ class TensorSource(DataSource):
 
     Batches are drawn with replacement by ``torch.randint`` on that device, so the hot path
     has no per-item Python and no host-to-device copy. ``train_index`` restricts training to those
-    samples (a limited-data subset) while the evaluators still read the whole set.
+    samples (a limited-data subset) while the evaluators still read the whole set, or, with
+    ``reference="held-out"``, only the samples training never draws (``ganbench.data.subset``).
     """
 
     def __init__(self, spec: DataSpec, x: torch.Tensor, y: torch.Tensor | None, device: torch.device, seed: int,
-                 train_index: torch.Tensor | None = None):
+                 train_index: torch.Tensor | None = None, reference: str = "all"):
+        if reference not in ("all", "held-out"):
+            raise ValueError(f"reference must be 'all' or 'held-out', got {reference!r}")
+        if reference == "held-out" and train_index is None:
+            raise ValueError("a held-out reference needs a train_index: the samples training draws")
         self.spec = spec
-        self.reference_x = x.to(device=device, dtype=torch.float32).contiguous()
-        self.reference_y = None if y is None else y.to(device=device, dtype=torch.long)
+        self.whole_x = x.to(device=device, dtype=torch.float32).contiguous()
+        self.whole_y = None if y is None else y.to(device=device, dtype=torch.long)
         self.train_index = train_index
+        self.reference = reference
         if train_index is None:
-            self.x, self.y = self.reference_x, self.reference_y
+            self.x, self.y = self.whole_x, self.whole_y
         else:
             index = train_index.to(device)
-            self.x = self.reference_x[index].contiguous()
-            self.y = None if self.reference_y is None else self.reference_y[index]
+            self.x = self.whole_x[index].contiguous()
+            self.y = None if self.whole_y is None else self.whole_y[index]
+        held_out = self.held_out_data()
+        self.reference_x, self.reference_y = held_out if reference == "held-out" else (self.whole_x, self.whole_y)
         self.generator = torch.Generator(device=device)
         self.generator.manual_seed(seed)
 
@@ -82,15 +100,25 @@ class TensorSource(DataSource):
         stop = len(x) if limit is None else min(limit, len(x))
         return x[:stop], None if y is None else y[:stop]
 
+    def whole_data(self, limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        x, y = self.whole_x, self.whole_y
+        stop = len(x) if limit is None else min(limit, len(x))
+        return x[:stop], None if y is None else y[:stop]
+
     def training_data(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         return self.x, self.y
 
     def held_out_data(self) -> tuple[torch.Tensor, torch.Tensor | None] | None:
         if self.train_index is None:
             return None
-        held_out = torch.ones(len(self.reference_x), dtype=torch.bool, device=self.reference_x.device)
+        held_out = torch.ones(len(self.whole_x), dtype=torch.bool, device=self.whole_x.device)
         held_out[self.train_index.to(held_out.device)] = False
-        return self.reference_x[held_out], None if self.reference_y is None else self.reference_y[held_out]
+        return self.whole_x[held_out], None if self.whole_y is None else self.whole_y[held_out]
+
+    def reference_description(self) -> str:
+        if self.reference == "held-out":
+            return f"the {len(self.reference_x)} samples held out from training (reference=held-out)"
+        return super().reference_description()
 
     def class_frequencies(self) -> torch.Tensor | None:
         if self.y is None:

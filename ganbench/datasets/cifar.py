@@ -24,6 +24,7 @@ import torch
 from ganbench.contracts.dataset import DataRequest, Dataset
 from ganbench.data.resize import check_resolution, to_training_images
 from ganbench.data.source import TensorSource
+from ganbench.data.subset import HeldOutOptions, own_training_split
 from ganbench.data.spec import DataSpec
 from ganbench.errors import DataError
 
@@ -38,7 +39,7 @@ SIDE = 32
 
 
 @dataclasses.dataclass(frozen=True)
-class CifarOptions:
+class CifarOptions(HeldOutOptions):
     split: Literal["all", "train", "test"] = "all"  # all = every split whose files are present
 
 
@@ -66,7 +67,12 @@ class CIFAR10(Dataset):
             raise DataError(self.missing_files_message(root))
         parts = [read_batch(path) for path in files]
         x = to_training_images(torch.cat([images for images, _ in parts]), request.resolution)
-        return TensorSource(spec, x, torch.cat([labels for _, labels in parts]), request.device, request.seed)
+        y = torch.cat([labels for _, labels in parts])
+        own_training = own_training_split([path.name in SPLIT_FILES["train"] for path in files],
+                                          [len(labels) for _, labels in parts])
+        return TensorSource(spec, x, y, request.device, request.seed,
+                            train_index=self.options.train_index(y, own_training, "CIFAR-10"),
+                            reference=self.options.reference)
 
     def require_root(self, root: Path | None, download: bool) -> Path:
         if root is None and download:

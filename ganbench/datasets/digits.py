@@ -18,6 +18,7 @@ from ganbench.contracts.dataset import DataRequest, Dataset
 from ganbench.data.resize import check_resolution, to_training_images
 from ganbench.data.source import TensorSource
 from ganbench.data.spec import DataSpec
+from ganbench.data.subset import HeldOutOptions
 
 DIGIT_PEAK = 16  # load_digits counts ink in 4x4 blocks of a 32x32 bitmap: values 0..16
 
@@ -38,6 +39,7 @@ class Digits(Dataset):
     description = "The 1,797 8x8 handwritten digits bundled with scikit-learn, 10 classes (embedded)."
     embedded = True
     kind = "image"
+    Options = HeldOutOptions  # subset=0.8 reference=held-out: evaluate against 20% never trained on
 
     def spec(self, request: DataRequest) -> DataSpec:
         check_resolution(request.resolution, self.name)
@@ -46,15 +48,17 @@ class Digits(Dataset):
     def load(self, request: DataRequest) -> TensorSource:
         spec = self.spec(request)
         x, y = digit_images(request.resolution)
-        return TensorSource(spec, x, y, request.device, request.seed)
+        return TensorSource(spec, x, y, request.device, request.seed,
+                            train_index=self.options.train_index(y, dataset=self.name), reference=self.options.reference)
 
 
 @dataclasses.dataclass(frozen=True)
-class StackedOptions:
+class StackedOptions(HeldOutOptions):
     size: int = 10_000  # stacked images drawn once; about 10 per mode
     data_seed: int = 0  # fixes which digits are stacked; the run seed only orders the batches
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.size < 1:
             raise ValueError(f"size must be a positive integer, got {self.size}.")
 
@@ -79,7 +83,10 @@ class StackedDigits(Dataset):
         picks = torch.randint(len(images), (self.options.size, 3), generator=generator)
         # Each channel is a whole (1-channel) digit image; stacking them gives (size, 3, res, res).
         x = torch.cat([images[picks[:, channel]] for channel in range(3)], dim=1)
-        return TensorSource(spec, x, stacked_label(classes[picks]), request.device, request.seed)
+        labels = stacked_label(classes[picks])
+        return TensorSource(spec, x, labels, request.device, request.seed,
+                            train_index=self.options.train_index(labels, dataset=self.name),
+                            reference=self.options.reference)
 
 
 def stacked_label(channel_classes: torch.Tensor) -> torch.Tensor:

@@ -5,7 +5,9 @@
 - ``fashion-mnist``: Xiao et al. 2017, "Fashion-MNIST: a Novel Image Dataset for Benchmarking
   Machine Learning Algorithms"; the same format and sizes, 10 clothing classes.
 
-``--data-opt subset=0.1`` trains on a fixed 10% of each class (see ``ganbench.data.subset``).
+``--data-opt subset=0.1`` trains on a fixed 10% of each class (see ``ganbench.data.subset``);
+``--data-opt reference=held-out`` compares the evaluators against images training never draws: the
+test split, when both splits are present and no subset is asked for, else the subset's complement.
 
 The files are read from ``--data-root`` itself or from the folder torchvision downloads into
 (``ROOT/MNIST/raw``, ``ROOT/FashionMNIST/raw``), gzipped or not. The IDX format (header: two
@@ -31,7 +33,7 @@ from ganbench.contracts.dataset import DataRequest, Dataset
 from ganbench.data.resize import check_resolution, to_training_images
 from ganbench.data.source import TensorSource
 from ganbench.data.spec import DataSpec
-from ganbench.data.subset import check_subset, stratified_subset
+from ganbench.data.subset import HeldOutOptions, own_training_split
 from ganbench.errors import DataError
 
 SPLIT_FILES = {  # split -> (images, labels), without the optional .gz
@@ -43,13 +45,8 @@ NUM_CLASSES = 10
 
 
 @dataclasses.dataclass(frozen=True)
-class IdxOptions:
+class IdxOptions(HeldOutOptions):
     split: Literal["all", "train", "test"] = "all"  # all = every split whose files are present
-    subset: float = 1.0  # share of the images to train on, per class (limited-data studies); evaluators see all
-    subset_seed: int = 0  # draws the subset: the same images for every run that names the same share and seed
-
-    def __post_init__(self) -> None:
-        check_subset(self.subset, self.subset_seed)
 
 
 class IdxImages(Dataset):
@@ -77,13 +74,11 @@ class IdxImages(Dataset):
         parts = [read_split(images, labels) for images, labels in splits]
         x = torch.cat([to_training_images(images, request.resolution) for images, _ in parts])
         y = torch.cat([labels for _, labels in parts])
-        return TensorSource(spec, x, y, request.device, request.seed, train_index=self.train_index(y))
-
-    def train_index(self, labels: torch.Tensor) -> torch.Tensor | None:
-        """The images to train on: None (all of them) or the ``subset`` share of each class."""
-        if self.options.subset == 1:
-            return None
-        return stratified_subset(labels, self.options.subset, self.options.subset_seed)
+        own_training = own_training_split([images.name.startswith(SPLIT_FILES["train"][0]) for images, _ in splits],
+                                          [len(labels) for _, labels in parts])
+        return TensorSource(spec, x, y, request.device, request.seed,
+                            train_index=self.options.train_index(y, own_training, self.title),
+                            reference=self.options.reference)
 
     def require_root(self, root: Path | None, download: bool) -> Path:
         if root is None and download:

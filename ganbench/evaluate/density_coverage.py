@@ -127,6 +127,6 @@ class DensityCoverage(Evaluator):
     def protocol(self, ctx: EvalContext) -> dict[str, Any]:
         generated, real = self.counts
         return {**self.space_protocol, "k": self.options.k, "generated_samples": generated, "real_samples": real,
-                "reference_split": f"{ctx.dataset}: {real} of the run's data, a subset drawn with the seed",
+                "reference_split": f"{ctx.dataset}: {real} of {ctx.reference_split()}, a subset drawn with the seed",
                 "seed": ctx.seed,
                 "formulas": "Naeem et al. 2020, eq. (density) and (coverage); radii: k-th nearest real neighbour"}

@@ -130,7 +130,7 @@ class DomainFidelity(Evaluator):
 
     def evaluate(self, ctx: EvalContext) -> dict[str, float]:
         real, real_labels = self.real(ctx)
-        classifier = self.last_classifier = self.classifier(ctx, real, real_labels)
+        classifier = self.last_classifier = self.classifier(ctx, *self.instrument_images(ctx))
         generated, _ = ctx.sample_uint8(self.options.samples or ctx.num_samples)
         extractor, _ = domain_extractor(classifier)
         reference = fidelity.reference_cache_name(ctx.dataset, "all", real, classifier.weights_sha256)
@@ -149,6 +149,12 @@ class DomainFidelity(Evaluator):
             raise EvaluationError(f"evaluator 'domain-fid' needs class labels, and dataset {ctx.dataset!r} has none.")
         return images.cpu(), labels.cpu()
 
+    def instrument_images(self, ctx: EvalContext) -> tuple[torch.Tensor, torch.Tensor]:
+        """What the classifier is trained on: as many images as the reference, from the whole data set
+        (the same images as the reference, unless the reference is the held-out part)."""
+        images, labels = ctx.instrument_real_uint8(min(self.options.real_samples or MAX_REAL, MAX_REAL))
+        return images.cpu(), labels.cpu()
+
     def classifier(self, ctx: EvalContext, real: torch.Tensor, labels: torch.Tensor) -> TrainedClassifier:
         return classifier_for(ctx, real, labels)
 
@@ -159,7 +165,7 @@ class DomainFidelity(Evaluator):
         generated, real, side = self.counts
         described = fidelity.protocol(
             f"ganbench domain CNN {classifier.short_key} (128-d penultimate layer)", classifier.weights_sha256,
-            generated, real, f"{ctx.dataset}: the run's data, first {real} samples", f"{side} px, no resize",
+            generated, real, f"{ctx.dataset}: {ctx.reference_split()}, first {real} samples", f"{side} px, no resize",
             ctx.seed)
         described.update({"classifier_accuracy": round(classifier.accuracy, 4),
                           "classifier_held_out": "20% of the real labelled data, seeded split",
@@ -171,10 +177,10 @@ class DomainFidelity(Evaluator):
 
 def classifier_for(ctx: EvalContext, real: torch.Tensor | None = None,
                    labels: torch.Tensor | None = None) -> TrainedClassifier:
-    """The cached classifier of this data (trained on ``real``, by default the first 10,000 real
-    images, as domain-fid does); stacked digits train it on single channels."""
+    """The cached classifier of this data (trained on ``real``, by default the first 10,000 images of
+    the whole data set, as domain-fid does); stacked digits train it on single channels."""
     if real is None:
-        real, labels = ctx.real_uint8(MAX_REAL)
+        real, labels = ctx.instrument_real_uint8(MAX_REAL)
         if labels is None:
             raise EvaluationError(f"the domain feature space needs class labels, and dataset {ctx.dataset!r} has none.")
         real, labels = real.cpu(), labels.cpu()

@@ -153,5 +153,5 @@ class InceptionFidelity(Evaluator):
         generated, real = getattr(self, "counts", (self.options.samples or ctx.num_samples, 0))
         return fidelity.protocol(
             f"torch-fidelity {EXTRACTOR} (pool3 2048-d; logits_unbiased for IS)", getattr(self, "weights_sha256", ""),
-            generated, real, f"{ctx.dataset}: the run's data", "299 px (TF1-compatible bilinear, torch-fidelity)",
+            generated, real, f"{ctx.dataset}: {ctx.reference_split()}", "299 px (TF1-compatible bilinear, torch-fidelity)",
             ctx.seed)

@@ -190,7 +190,7 @@ class TimmFidelity(Evaluator):
         settings = self.settings
         generated, real = getattr(self, "counts", (settings.samples or ctx.num_samples, 0))
         described = fidelity.protocol(f"timm {settings.model} (pooled features)", getattr(self, "weights_sha256", ""),
-                                      generated, real, f"{ctx.dataset}: the run's data", resize_description(settings),
+                                      generated, real, f"{ctx.dataset}: {ctx.reference_split()}", resize_description(settings),
                                       ctx.seed)
         if self.options.preset:
             described["preset"] = f"{self.options.preset} ({PRESETS[self.options.preset].paper})"

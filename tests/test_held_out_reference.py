@@ -1,0 +1,93 @@
+"""A held-out reference (``--data-opt reference=held-out``): evaluators and the real control read only
+images the generator never trained on, the memorizer copies the training ones, and the measuring
+instrument (the domain classifier) stays the one fitted on the whole data set."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ganbench.contracts.dataset import DataRequest
+from ganbench.controls import build_control
+from ganbench.errors import ConfigError, DataError
+from ganbench.plugin_host import plugins
+from test_datasets import flat_images, write_idx_split  # tests/ is on sys.path (rootdir-relative imports)
+
+CPU = torch.device("cpu")
+
+
+def load(name: str, root=None, **options):
+    dataset = plugins.registry().create("dataset", name, {key: str(value) for key, value in options.items()})
+    return dataset.load(DataRequest(resolution=8, data_root=root, device=CPU, seed=0, download=False))
+
+
+def rows(images: torch.Tensor) -> set[tuple[float, ...]]:
+    return {tuple(row.tolist()) for row in images.flatten(1)}
+
+
+def test_digits_with_a_held_out_reference_evaluate_against_images_training_never_draws():
+    source = load("digits", subset=0.8, reference="held-out")
+    training, _ = source.training_data()
+    reference, labels = source.all_data()
+    whole, _ = source.whole_data()
+    assert len(whole) == 1797 and len(training) + len(reference) == 1797
+    assert torch.bincount(labels, minlength=10).min() > 0  # every class keeps held-out images
+    # No training image is a reference image (a few digits are pixel-identical duplicates; compare indices).
+    held_out = torch.ones(1797, dtype=torch.bool)
+    held_out[source.train_index] = False
+    assert torch.equal(reference, whole[held_out])
+    assert "held out from training" in source.reference_description()
+
+
+def test_the_default_reference_is_every_image_as_the_limited_data_protocol_asks():
+    source = load("digits", subset=0.8)
+    assert len(source.all_data()[0]) == 1797 and len(source.training_data()[0]) < 1797
+    assert source.reference_description() == "the run's data"
+
+
+def test_the_real_control_draws_held_out_images_and_the_memorizer_training_ones():
+    source = load("digits", subset=0.8, reference="held-out")
+    reference, training = rows(source.all_data()[0]), rows(source.training_data()[0])
+    real = build_control("real", source, None, seed=0)(torch.zeros(500, 4))
+    copies = build_control("memorizer", source, None, seed=0)(torch.zeros(500, 4))
+    assert rows(real) <= reference
+    assert rows(copies) <= training
+
+
+def test_mnist_holds_out_its_own_test_split_when_both_are_present(tmp_path):
+    write_idx_split(tmp_path, "train", flat_images([10, 20, 30]), np.array([0, 1, 2]))
+    write_idx_split(tmp_path, "test", flat_images([200, 210]), np.array([1, 2]))
+    source = load("mnist", tmp_path, reference="held-out")
+    assert source.training_data()[1].tolist() == [0, 1, 2]
+    assert source.all_data()[1].tolist() == [1, 2]  # the test split only
+    assert source.whole_data()[1].tolist() == [0, 1, 2, 1, 2]
+
+
+def test_a_held_out_reference_with_nothing_held_out_is_one_sentence(tmp_path):
+    with pytest.raises(DataError, match="reference=held-out needs images that digits does not train on"):
+        load("digits", reference="held-out")
+    write_idx_split(tmp_path, "test", flat_images([10, 20]), np.array([0, 1]))
+    with pytest.raises(DataError, match="add a training share, e.g. --data-opt subset=0.8"):
+        load("mnist", tmp_path, reference="held-out")
+    with pytest.raises(ConfigError, match="reference"):
+        load("digits", subset=0.8, reference="test")
+
+
+def test_the_domain_classifier_is_fitted_on_the_whole_data_whichever_the_reference():
+    from ganbench.contracts.evaluator import EvalContext
+
+    def context(source):
+        return EvalContext(spec=None, dataset="digits", source=source, device=CPU, num_samples=10, seed=0,
+                           run_dir=None, sample_fn=lambda n, seed: (None, None))
+
+    held_out, everything = load("digits", subset=0.8, reference="held-out"), load("digits", subset=0.8)
+    assert torch.equal(context(held_out).instrument_real_uint8()[0], context(everything).real_uint8()[0])
+    assert len(context(held_out).real_uint8()[0]) == len(held_out.all_data()[0]) < 1797
+
+
+def test_a_held_out_reference_is_part_of_the_run_identity():
+    from ganbench.resolve import resolve_config
+    plain = resolve_config({"dataset": {"name": "digits", "options": {"subset": 0.8}}})
+    held = resolve_config({"dataset": {"name": "digits", "options": {"subset": 0.8, "reference": "held-out"}}})
+    assert plain.run_id != held.run_id
