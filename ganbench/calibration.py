@@ -118,13 +118,15 @@ def calibrate_figures(steps: list[StepFigures], directions: dict[str, str | None
 
 def calibration_document(dataset: str, resolution: int, seeds: int, evaluators: list[str], command: str,
                          steps: list[StepFigures], directions: dict[str, str | None],
-                         protocol: dict[str, Any]) -> dict[str, Any]:
-    """What ``calibrate`` stores (calibration JSON) and every output format reads."""
-    return {"schema": SCHEMA, "dataset": dataset, "resolution": resolution, "seeds": seeds,
+                         protocol: dict[str, Any], labelled: bool = False) -> dict[str, Any]:
+    """What ``calibrate`` stores (calibration JSON) and every output format reads; ``labelled``: the steps
+    were class-conditional generators (``DEFECT@LEVEL+labels``)."""
+    return {"schema": SCHEMA, "dataset": dataset, "resolution": resolution, "seeds": seeds, "conditional": labelled,
             "evaluators": evaluators, "command": command, "alpha": ALPHA,
             "family": "Holm over each metric's tests: every step of every ladder against clean",
             "ladders": {name: {"level_means": DEFECTS[name].level_means,
                                "levels": [step.level for step in steps if step.defect == name]}
                         for name in dict.fromkeys(step.defect for step in steps if step.defect != CLEAN)},
             "metrics": calibrate_figures(steps, directions), "protocol": protocol,
-            "steps": [{"control": step_name(step.defect, step.level), **dataclasses.asdict(step)} for step in steps]}
+            "steps": [{"control": step_name(step.defect, step.level, labelled), **dataclasses.asdict(step)}
+                      for step in steps]}

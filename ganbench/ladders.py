@@ -36,6 +36,17 @@ Images (values in [-1, 1]):
 2-D mixtures: ``modes-dropped@K`` (the first K modes removed), ``mode-spread@M`` (every point's
 distance to its mode's centre multiplied by M, so the modes' standard deviation is M sigma) and
 ``noise-share@S`` (a share S of the points replaced by uniform noise over the data's range).
+
+On labelled images a step named with ``+labels`` (``classes-dropped@3+labels``) is the same defect as a
+*conditional* generator, for the evaluators that read what a generator makes of its labels (CAS,
+intra-FID): asked for class y, it answers with a sample of class y carrying the defect, and where the
+defect leaves no sample of y it answers with another class, as a generator that cannot make y would:
+a dropped class is answered from the kept ones, ``class-imbalance@A`` answers a share A of the asks
+with the first class whatever was asked, and ``collapse@N`` answers from those of its N images that
+have the class asked for (any of them when none has). Asked for labels drawn with the data's class
+shares, every such step draws the same mixture of images as its unlabelled twin, so the
+unconditional metrics read the same defect; it is its own control run (its own id), and the
+unlabelled steps draw exactly what they drew before.
 """
 
 from __future__ import annotations
@@ -51,6 +62,7 @@ from ganbench.data.subset import stratified_subset
 from ganbench.errors import ConfigError, Incompatible
 
 HELD_OUT_SHARE = 0.2  # of each class, held out for the ladders where the data set has no split of its own
+LABELS_MARK = "+labels"  # a step name ending in it is the step as a class-conditional generator
 SPLIT_SEED = 0
 CLEAN = "clean"  # the foot of every ladder: the base samples, undamaged
 CALIBRATION_FOLDER = "calibration"  # under a results directory: the ladder runs and DATASET.json (calibrate)
@@ -70,6 +82,7 @@ class LadderData:
     base_labels: torch.Tensor | None
     training: torch.Tensor
     num_classes: int = 0
+    training_labels: torch.Tensor | None = None
     centers: torch.Tensor | None = None
     std: float | None = None
     held_out_is_split: bool = False  # the held-out part was split off for the ladders, not by the data set
@@ -87,28 +100,67 @@ class LadderData:
 class PoolSampler(nn.Module):
     """Draws from ``pool`` (with replacement, by ``weights`` when given) and applies ``transform``.
 
+    Given the pool's ``labels``, it also answers as a class-conditional generator: asked for labels y
+    (``forward(z, y)``), sample i is a random pool member of class y_i, or of the first class for a share
+    ``label_ignored_share`` of the asks, or any pool member where the pool has no sample of the class.
+    Without y it draws as it always did.
+
     It has no weights to train; one seeded random generator makes every draw, so the same step with the
     same seed gives the same samples."""
 
     def __init__(self, pool: torch.Tensor, seed: int, weights: torch.Tensor | None = None,
-                 transform: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None) -> None:
+                 transform: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
+                 labels: torch.Tensor | None = None, label_ignored_share: float = 0.0) -> None:
         super().__init__()
         self.register_buffer("pool", pool, persistent=False)
         self.weights = weights
         self.transform = transform
         self.rng = torch.Generator(device=pool.device)
         self.rng.manual_seed(seed)
+        self.by_class = None if labels is None else ClassIndex(labels.to(pool.device))
+        self.label_ignored_share = label_ignored_share
 
-    def draw(self, count: int) -> torch.Tensor:
-        if self.weights is None:
+    def draw(self, count: int, y: torch.Tensor | None = None) -> torch.Tensor:
+        if y is not None and self.by_class is not None:
+            index = self.by_class.draw(self.asked_classes(y), self.rng)
+        elif self.weights is None:
             index = torch.randint(len(self.pool), (count,), device=self.pool.device, generator=self.rng)
         else:
             index = torch.multinomial(self.weights, count, replacement=True, generator=self.rng)
         picked = self.pool[index]
         return picked if self.transform is None else self.transform(picked, self.rng)
 
+    def asked_classes(self, y: torch.Tensor) -> torch.Tensor:
+        """The labels asked for, a share ``label_ignored_share`` of them replaced by the first class."""
+        asked = y.to(self.pool.device).long()
+        if not self.label_ignored_share:
+            return asked
+        ignored = torch.rand(len(asked), device=asked.device, generator=self.rng) < self.label_ignored_share
+        return torch.where(ignored, torch.full_like(asked, self.by_class.first_class), asked)
+
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        return self.draw(z.shape[0])
+        return self.draw(z.shape[0], y)
+
+
+class ClassIndex:
+    """The pool's members grouped by class, to draw a random member of each asked class at once."""
+
+    def __init__(self, labels: torch.Tensor) -> None:
+        self.order = torch.argsort(labels, stable=True)
+        self.counts = torch.bincount(labels)
+        self.offsets = torch.cumsum(self.counts, 0) - self.counts
+        self.first_class = int(labels.min())
+        self.size = len(labels)
+
+    def draw(self, classes: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+        """A random member of each class; a class with no member (dropped, or beyond the pool's) gets any member."""
+        known = classes < len(self.counts)
+        safe = torch.where(known, classes, torch.zeros_like(classes))
+        counts = torch.where(known, self.counts[safe], torch.zeros_like(safe))
+        uniform = torch.rand(len(classes), device=classes.device, generator=rng)
+        within = (uniform * counts.clamp(min=1)).long().clamp(max=(counts - 1).clamp(min=0))
+        anywhere = (uniform * self.size).long().clamp(max=self.size - 1)
+        return torch.where(counts > 0, self.order[self.offsets[safe] + within], self.order[anywhere])
 
 
 class ExactShare(nn.Module):
@@ -125,10 +177,11 @@ class ExactShare(nn.Module):
         positions = torch.arange(self.position, self.position + count, dtype=torch.float64)
         from_second = torch.floor((positions + 1) * self.share) > torch.floor(positions * self.share)
         self.position += count
-        out = self.first.draw(count)
+        out = self.first.draw(count, y)
         chosen = int(from_second.sum())
         if chosen:
-            out[from_second.to(out.device)] = self.second(z[:chosen]).to(out.dtype)
+            asked = None if y is None else y[from_second.to(y.device)]
+            out[from_second.to(out.device)] = self.second(z[:chosen], asked).to(out.dtype)
         return out
 
 
@@ -180,18 +233,20 @@ def class_weights(labels: torch.Tensor, share_to_first: float) -> torch.Tensor:
     return (target[labels] / counts[labels].double()).float()
 
 
-def dropped_classes_pool(data: LadderData, dropped: int) -> torch.Tensor:
-    """The base samples of every class but the first ``dropped`` (by label, or by mode for mixtures)."""
+def dropped_classes_pool(data: LadderData, dropped: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The base samples of every class but the first ``dropped`` (by label, or by mode for mixtures), and
+    their labels."""
     groups = data.base_labels if data.base_labels is not None else data.base_modes
-    kept = data.base[groups >= dropped]
-    if len(kept) == 0:
+    kept = groups >= dropped
+    if not bool(kept.any()):
         raise Incompatible(f"dropping {dropped} classes leaves no sample of this data.")
-    return kept
+    return data.base[kept], None if data.base_labels is None else data.base_labels[kept]
 
 
-def distinct_images(data: LadderData, count: int, seed: int) -> torch.Tensor:
+def distinct_images(data: LadderData, count: int, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
     order = torch.randperm(len(data.base), generator=torch.Generator().manual_seed(seed))
-    return data.base[order[:count].to(data.base.device)]
+    chosen = order[:count].to(data.base.device)
+    return data.base[chosen], None if data.base_labels is None else data.base_labels[chosen]
 
 
 def spread_modes(data: LadderData, factor: float) -> torch.Tensor:
@@ -199,33 +254,39 @@ def spread_modes(data: LadderData, factor: float) -> torch.Tensor:
     return centers + factor * (data.base - centers)
 
 
+# Every image step knows its pool's labels, so that it can answer asks for a class (``+labels`` steps);
+# asked for none, it draws as an unconditional generator.
+
 def build_clean(data: LadderData, level: float, seed: int) -> nn.Module:
-    return PoolSampler(data.base, seed)
+    return PoolSampler(data.base, seed, labels=data.base_labels)
 
 
 def build_pixel_noise(data: LadderData, level: float, seed: int) -> nn.Module:
-    return PoolSampler(data.base, seed, transform=add_pixel_noise(level))
+    return PoolSampler(data.base, seed, transform=add_pixel_noise(level), labels=data.base_labels)
 
 
 def build_blur(data: LadderData, level: float, seed: int) -> nn.Module:
-    return PoolSampler(gaussian_blur(data.base, level), seed)
+    return PoolSampler(gaussian_blur(data.base, level), seed, labels=data.base_labels)
 
 
 def build_classes_dropped(data: LadderData, level: float, seed: int) -> nn.Module:
-    return PoolSampler(dropped_classes_pool(data, int(level)), seed)
+    pool, labels = dropped_classes_pool(data, int(level))
+    return PoolSampler(pool, seed, labels=labels)
 
 
 def build_class_imbalance(data: LadderData, level: float, seed: int) -> nn.Module:
-    return PoolSampler(data.base, seed, weights=class_weights(data.base_labels, level))
+    return PoolSampler(data.base, seed, weights=class_weights(data.base_labels, level), labels=data.base_labels,
+                       label_ignored_share=level)
 
 
 def build_memorized_share(data: LadderData, level: float, seed: int) -> nn.Module:
-    copies = PoolSampler(data.training, seed + 1)
-    return ExactShare(PoolSampler(data.base, seed), copies, level)
+    copies = PoolSampler(data.training, seed + 1, labels=data.training_labels)
+    return ExactShare(PoolSampler(data.base, seed, labels=data.base_labels), copies, level)
 
 
 def build_collapse(data: LadderData, level: float, seed: int) -> nn.Module:
-    return PoolSampler(distinct_images(data, int(level), seed), seed)
+    pool, labels = distinct_images(data, int(level), seed)
+    return PoolSampler(pool, seed, labels=labels)
 
 
 def build_spread(data: LadderData, level: float, seed: int) -> nn.Module:
@@ -320,17 +381,23 @@ DEFECTS: dict[str, Defect] = {defect.name: defect for defect in (
 
 # Names ------------------------------------------------------------------------------------------------
 
-def step_name(defect: str, level: float) -> str:
-    """``pixel-noise@0.1``: the control name of one step."""
-    return f"{defect}@{level:g}"
+def step_name(defect: str, level: float, labelled: bool = False) -> str:
+    """``pixel-noise@0.1``: the control name of one step; ``pixel-noise@0.1+labels`` as a conditional generator."""
+    return f"{defect}@{level:g}" + (LABELS_MARK if labelled else "")
 
 
 def is_step_name(name: str | None) -> bool:
     return bool(name) and "@" in name
 
 
+def is_labelled_step(name: str | None) -> bool:
+    """Whether a step is the class-conditional kind (``...+labels``)."""
+    return is_step_name(name) and name.endswith(LABELS_MARK)
+
+
 def parse_step(name: str) -> tuple[Defect, float]:
     """The defect and level of a step name; a ConfigError in one sentence when it names none."""
+    name = name.removesuffix(LABELS_MARK)
     defect, _, level = name.partition("@")
     if defect not in DEFECTS:
         raise ConfigError(f"unknown ladder {defect!r} in {name!r}; choose from {', '.join(DEFECTS)}.")
@@ -349,6 +416,9 @@ def ladders_for(data: LadderData) -> list[Defect]:
 def build_step(name: str, data: LadderData, seed: int) -> nn.Module:
     """The generator of step ``name``; Incompatible when the step does not apply to this data."""
     defect, level = parse_step(name)
+    if is_labelled_step(name) and not is_labelled_image(data):
+        raise Incompatible(f"ladder step {name!r} is a class-conditional generator, and this data has no "
+                           f"labelled images; drop {LABELS_MARK!r}.")
     if not defect.applies(data):
         raise Incompatible(f"ladder {defect.name!r} does not apply to this data; its ladders are "
                            f"{', '.join(d.name for d in ladders_for(data))}.")
@@ -367,7 +437,7 @@ def ladder_data(source, fresh_real: torch.Tensor | None) -> LadderData:
     centers = getattr(source, "centers", None)
     if fresh_real is not None:  # the mixtures: new draws of the same distribution
         return LadderData(source.spec.kind, fresh_real.float(), None, source.training_data()[0].float(),
-                          source.spec.num_classes, centers, getattr(source, "std", None))
+                          source.spec.num_classes, centers=centers, std=getattr(source, "std", None))
     held_out = held_out_index(source)
     split_here = held_out is None
     if split_here:
@@ -376,7 +446,8 @@ def ladder_data(source, fresh_real: torch.Tensor | None) -> LadderData:
     training[held_out] = False
     base_labels = None if labels is None else labels[held_out]
     return LadderData(source.spec.kind, real[held_out], base_labels, real[training], source.spec.num_classes,
-                      centers, getattr(source, "std", None), held_out_is_split=split_here)
+                      training_labels=None if labels is None else labels[training], centers=centers,
+                      std=getattr(source, "std", None), held_out_is_split=split_here)
 
 
 def held_out_index(source) -> torch.Tensor | None:
@@ -412,7 +483,7 @@ class LadderSource:
         return self._source.all_data(limit)
 
     def training_data(self):
-        return self._data.training, None
+        return self._data.training, self._data.training_labels
 
     def held_out_data(self):
         return self._data.base, self._data.base_labels

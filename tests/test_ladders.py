@@ -83,6 +83,66 @@ def test_a_bad_step_is_one_sentence():
         prepare_control(control_config("blur@1", {"dataset": "ring8", "device": "cpu"}))
 
 
+def labels_of(data: LadderData) -> dict[bytes, int]:
+    return {image.numpy().tobytes(): int(label) for image, label in zip(data.base, data.base_labels)}
+
+
+def test_a_labelled_step_answers_each_ask_with_an_image_of_that_class():
+    data = digits_ladder_data()
+    label_of = labels_of(data)
+    asked = torch.arange(3000) % 10
+    samples = build_step("clean@0+labels", data, seed=0)(torch.zeros(3000, 1), asked)
+    assert [label_of[image.numpy().tobytes()] for image in samples] == asked.tolist()
+
+
+def test_a_labelled_step_answers_a_dropped_class_with_a_kept_one():
+    data = digits_ladder_data()
+    label_of = labels_of(data)
+    asked = torch.arange(3000) % 10
+    samples = build_step("classes-dropped@3+labels", data, seed=0)(torch.zeros(3000, 1), asked)
+    answered = torch.tensor([label_of[image.numpy().tobytes()] for image in samples])
+    kept = asked >= 3
+    assert torch.equal(answered[kept], asked[kept])  # a kept class is answered with itself
+    assert set(answered[~kept].tolist()) == set(range(3, 10))  # a dropped one with any kept class
+
+
+def test_labelled_class_imbalance_answers_that_share_of_asks_with_the_first_class():
+    data = digits_ladder_data()
+    label_of = labels_of(data)
+    asked = 1 + torch.arange(20_000) % 9  # never the first class
+    samples = build_step("class-imbalance@0.5+labels", data, seed=0)(torch.zeros(20_000, 1), asked)
+    answered = torch.tensor([label_of[image.numpy().tobytes()] for image in samples])
+    assert ((answered == 0).float().mean().item()) == pytest.approx(0.5, abs=0.015)
+    assert torch.equal(answered[answered != 0], asked[answered != 0])
+
+
+def test_a_step_asked_for_no_labels_draws_exactly_what_it_drew_before_it_knew_them():
+    from ganbench.ladders import PoolSampler, add_pixel_noise
+    data = digits_ladder_data()
+    with_labels = PoolSampler(data.base, 4, transform=add_pixel_noise(0.1), labels=data.base_labels)(ZEROS)
+    without = PoolSampler(data.base, 4, transform=add_pixel_noise(0.1))(ZEROS)
+    assert torch.equal(with_labels, without)
+    assert torch.equal(build_step("pixel-noise@0.1+labels", data, seed=4)(ZEROS), without)
+
+
+def test_a_labelled_step_is_its_own_control_run_and_needs_labelled_images():
+    plain, labelled = (control_config(name, {"dataset": "digits"}) for name in ("blur@1", "blur@1+labels"))
+    assert plain.run_id != labelled.run_id
+    assert prepare_control(control_config("blur@1+labels", {"dataset": "digits", "device": "cpu"})).conditional
+    with pytest.raises(Incompatible, match="no labelled images"):
+        prepare_control(control_config("modes-dropped@1+labels", {"dataset": "ring8", "device": "cpu"}))
+
+
+def test_cas_falls_as_classes_are_dropped_from_a_conditional_generator(tmp_path, capsys):
+    rows = calibration_csv(capsys, str(tmp_path), "--dataset", "digits", "--resolution", "8", "--conditional",
+                           "--ladder", "classes-dropped", "--evaluator", "cas", "--eval-samples", "500", "--seeds", "1")
+    cas = {float(row["level"]): float(row["mean"]) for row in rows if row["metric"] == "cas_accuracy"}
+    clean = float(next(row["clean_mean"] for row in rows if row["metric"] == "cas_accuracy"))
+    assert clean > 0.8 and cas[9] < 0.2  # nine classes answered with one: a classifier of one class
+    assert cas[9] < cas[5] < cas[1] < clean
+    assert (tmp_path / "calibration" / "digits+labels.json").is_file()
+
+
 def calibration_csv(capsys, *args: str) -> list[dict[str, str]]:
     try:
         main(["calibrate", *args, "--format", "csv"])
@@ -129,6 +189,7 @@ def test_a_metric_that_never_moves_is_blind_and_one_that_improves_rewards_the_de
     (["--ladder", "smudge"], "unknown ladder 'smudge'"),
     (["--dataset", "ring8", "--ladder", "blur"], "does not apply to dataset 'ring8'"),
     (["--seeds", "0"], "--seeds must be a positive number"),
+    (["--dataset", "ring8", "--conditional"], "has no labelled images"),
 ])
 def test_calibrate_refuses_bad_input_in_one_sentence(args, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
@@ -163,3 +224,25 @@ def test_the_data_copying_test_reads_unseen_data_as_real_and_a_memorizer_as_copy
     assert figures["memorized-share@1"].metrics["copied_share"] == 1 and figures["memorized-share@1"].metrics["copy_z"] < -10
     # digits trains on every image: outside the ladders there is nothing unseen to compare with, and it says so.
     assert figures["real"].metrics == {} and "no held-out images" in figures["real"].protocol["data-copying"]["skipped"]
+
+
+def test_a_conditional_calibration_adds_its_own_metrics_to_the_data_sets_blind_spots(tmp_path):
+    import json
+
+    from ganbench.results.blind_spots import blind_spot_notes, stored_calibrations
+    folder = tmp_path / "calibration"
+    folder.mkdir()
+
+    def reading(blind):
+        return {"direction": "lower", "defects": {}, "blind_to": blind, "rewards": []}
+
+    (folder / "digits.json").write_text(json.dumps(
+        {"dataset": "digits", "seeds": 3, "metrics": {"domain_fid": reading(["memorized-share"])}}))
+    (folder / "digits+labels.json").write_text(json.dumps(
+        {"dataset": "digits", "seeds": 3, "conditional": True,
+         "metrics": {"domain_fid": reading(["blur"]), "cas_accuracy": reading(["pixel-noise"])}}))
+    merged = stored_calibrations(tmp_path)["digits"]
+    assert merged["metrics"]["domain_fid"]["blind_to"] == ["memorized-share"]  # the unconditional reading stands
+    assert merged["metrics"]["cas_accuracy"]["blind_to"] == ["pixel-noise"]  # only the conditional steps have it
+    note, = blind_spot_notes(["digits"], ["domain_fid", "cas_accuracy"], tmp_path)
+    assert "domain_fid: blind to memorized-share" in note and "cas_accuracy: blind to pixel-noise" in note

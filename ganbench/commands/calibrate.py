@@ -23,6 +23,8 @@ import click
 @click.option("--ladder", "ladders", multiple=True, metavar="NAME",
               help="Only this ladder (pixel-noise, blur, classes-dropped, ...), repeatable (default: all that apply).")
 @click.option("--seeds", default="3", show_default=True, metavar="N", help="Sampling seeds 0..N-1 of every step.")
+@click.option("--conditional", is_flag=True,
+              help="Run every step as a class-conditional generator (DEFECT@LEVEL+labels), for CAS and intra-FID.")
 @click.option("--format", "output_format", type=click.Choice(("terminal", "markdown", "csv", "html")),
               default="terminal", show_default=True)
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
@@ -30,7 +32,8 @@ import click
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
 def calibrate(results_dir: str | None, dataset: str, data_opt: tuple[str, ...], data_root: str | None,
               resolution: str, evaluators: tuple[str, ...], eval_opt: tuple[str, ...], eval_samples: str,
-              ladders: tuple[str, ...], seeds: str, output_format: str, out_dir: str | None, device: str) -> None:
+              ladders: tuple[str, ...], seeds: str, conditional: bool, output_format: str, out_dir: str | None,
+              device: str) -> None:
     """Evaluate every ladder step into RESULTS_DIR/calibration (default: runs) and print, per metric, what it sees."""
     from rich.console import Console
 
@@ -60,7 +63,7 @@ def calibrate(results_dir: str | None, dataset: str, data_opt: tuple[str, ...], 
     def progress(name: str, seed: int, report) -> None:
         console.print(f"{name} seed {seed}: {'already evaluated' if report.skipped else 'evaluated'}")
 
-    document = run_calibration(base, count, list(ladders), command, progress)
+    document = run_calibration(base, count, list(ladders), command, progress, labelled=conditional)
     if out_dir:
         folder = Path(out_dir)
         write_json(folder / "calibration.json", document)

@@ -24,7 +24,8 @@ from ganbench.engine.run import RunReport
 from ganbench.engine.setup import choose_evaluators, load_data
 from ganbench.errors import ConfigError, Incompatible
 from ganbench.contracts.evaluator import Evaluator
-from ganbench.ladders import LadderSource, build_step, is_step_name, ladder_data
+from ganbench.engine.latent import LatentSampler
+from ganbench.ladders import LadderSource, build_step, is_labelled_step, is_step_name, ladder_data
 from ganbench.atomic import write_json
 from ganbench.contracts.run_result import RunResult, RunStatus
 from ganbench.results.run_dir import RunDir
@@ -82,7 +83,12 @@ def prepare_ladder_step(config: RunConfig, registry, source: DataSource, device:
     data = ladder_data(source, held_out_draws(registry, config, device, any_control=True) if mixture else None)
     generator = build_step(config.control, data, config.seed)
     evaluators = choose_evaluators(registry, config.evaluators, source.spec)
-    return ControlSetup(config, device, source.spec, LadderSource(source, data), evaluators, generator)
+    if not is_labelled_step(config.control):
+        return ControlSetup(config, device, source.spec, LadderSource(source, data), evaluators, generator)
+    # Asked for labels as a conditional generator is: drawn with the data's class shares.
+    latent = LatentSampler(config.latent_dim, config.latent_dist, device, config.seed, source.class_frequencies())
+    return ControlSetup(config, device, source.spec, LadderSource(source, data), evaluators, generator,
+                        conditional=True, latent=latent)
 
 
 def held_out_draws(registry, config: RunConfig, device: torch.device,

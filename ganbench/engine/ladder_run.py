@@ -9,15 +9,19 @@ from ganbench.calibration import StepFigures, calibration_document, planned_step
 from ganbench.config import RunConfig
 from ganbench.engine.control_run import control_config, prepare_data_only, run_control
 from ganbench.errors import ConfigError
-from ganbench.ladders import CALIBRATION_FOLDER, DEFECTS, ladder_data, ladders_for, step_name  # noqa: F401
+from ganbench.ladders import (CALIBRATION_FOLDER, DEFECTS, LABELS_MARK, is_labelled_image, ladder_data,  # noqa: F401
+                              ladders_for, step_name)
 from ganbench.atomic import write_json
 
 
-def chosen_defects(base: RunConfig, names: list[str]) -> tuple[list, Any]:
+def chosen_defects(base: RunConfig, names: list[str], labelled: bool = False) -> tuple[list, Any]:
     """The ladders that apply to the data (all of them, or those named), and the ladders' view of the data."""
     from ganbench.plugin_host import plugins
     source = prepare_data_only(base, plugins.registry())
     data = ladder_data(source, None)
+    if labelled and not is_labelled_image(data):
+        raise ConfigError(f"--conditional calibrates class-conditional generators, and dataset {base.dataset.name!r} "
+                          f"has no labelled images.")
     applicable = ladders_for(data)
     if not names:
         return applicable, data
@@ -29,9 +33,10 @@ def chosen_defects(base: RunConfig, names: list[str]) -> tuple[list, Any]:
     return [known[name] for name in names], data
 
 
-def calibration_evaluators(base: RunConfig) -> RunConfig:
+def calibration_evaluators(base: RunConfig, labelled: bool = False) -> RunConfig:
     """``base`` with the runs' default evaluators named, plus the data-copying test on images: the ladders
-    hold images out, so the one metric that can see memorization has something to read."""
+    hold images out, so the one metric that can see memorization has something to read; and, for
+    conditional steps, intra-FID, which only a conditional generator can be read by."""
     if base.evaluators is not None:
         return base
     from ganbench.plugin_host import plugins
@@ -43,40 +48,49 @@ def calibration_evaluators(base: RunConfig) -> RunConfig:
     names = [evaluator.name for evaluator in choose_evaluators(registry, None, spec)]
     if spec.kind == "image" and "data-copying" not in names:
         names.append("data-copying")
+    if labelled and "intra-fid" not in names:
+        names.append("intra-fid")
     return resolve_config({**base.to_dict(), "evaluators": [Choice(name).to_dict() for name in names]}, registry)
 
 
 def run_ladders(base: RunConfig, seeds: int, defects: list[str] | None = None,
-                on_step: Callable[[str, int, Any], None] | None = None) -> tuple[list[StepFigures], dict, dict]:
-    """Evaluate clean@0 and every step at seeds 0..seeds-1; returns the steps' figures, the metrics'
-    directions and the protocol of the clean runs."""
-    chosen, data = chosen_defects(base, list(defects or []))
+                on_step: Callable[[str, int, Any], None] | None = None,
+                labelled: bool = False) -> tuple[list[StepFigures], dict, dict]:
+    """Evaluate clean@0 and every step at seeds 0..seeds-1 (as conditional generators when ``labelled``);
+    returns the steps' figures, the metrics' directions and the protocol of the clean runs."""
+    chosen, data = chosen_defects(base, list(defects or []), labelled)
     plan = planned_steps(chosen, lambda defect: defect.steps(data))
     figures, directions, protocol = [], {}, {}
     for defect, level, rank in plan:
+        name = step_name(defect, level, labelled)
         values: dict[str, list[float]] = {}
         for seed in range(seeds):
-            report = run_control(control_config(step_name(defect, level), {**base.to_dict(), "seed": seed}))
+            report = run_control(control_config(name, {**base.to_dict(), "seed": seed}))
             for metric, value in report.result.metrics.items():
                 values.setdefault(metric, []).append(float(value))
             directions.update(report.result.directions)
             protocol = protocol or report.result.protocol
             if on_step:
-                on_step(step_name(defect, level), seed, report)
+                on_step(name, seed, report)
         figures.append(StepFigures(defect, level, rank, values))
     return figures, directions, {**protocol, "data_kind": data.kind}
 
 
 def calibrate(base: RunConfig, seeds: int, defects: list[str] | None = None, command: str = "",
-              on_step: Callable[[str, int, Any], None] | None = None) -> dict[str, Any]:
-    """Run the ladders into ``base.results_dir`` and store the calibration as DATASET.json beside them."""
-    base = calibration_evaluators(base)
-    figures, directions, protocol = run_ladders(base, seeds, defects, on_step)
+              on_step: Callable[[str, int, Any], None] | None = None, labelled: bool = False) -> dict[str, Any]:
+    """Run the ladders into ``base.results_dir`` and store the calibration as DATASET.json beside them
+    (DATASET+labels.json for the conditional steps)."""
+    base = calibration_evaluators(base, labelled)
+    figures, directions, protocol = run_ladders(base, seeds, defects, on_step, labelled)
     evaluators = sorted(name for name in protocol if not name.startswith("raw_") and name != "data_kind")
     document = calibration_document(base.dataset.name, base.resolution, seeds, evaluators, command, figures,
-                                    directions, protocol)
-    write_json(Path(base.results_dir) / f"{base.dataset.name}.json", document)
+                                    directions, protocol, labelled)
+    write_json(Path(base.results_dir) / calibration_file_name(base.dataset.name, labelled), document)
     return document
+
+
+def calibration_file_name(dataset: str, labelled: bool = False) -> str:
+    return f"{dataset}{LABELS_MARK if labelled else ''}.json"
 
 
 def validate_defect_names(names: list[str]) -> None:

@@ -96,6 +96,7 @@ class IntraFID(Evaluator):
     def protocol(self, ctx: EvalContext) -> dict[str, Any]:
         if self.skipped:
             return {"skipped": self.skipped}
-        return {**self.details, "seed": ctx.seed, "reference_split": f"{ctx.dataset}: {ctx.reference_split()}, all of it, by class",
+        return {**self.details, "seed": ctx.seed,
+                "reference_split": f"{ctx.dataset}: {ctx.reference_split()}, all of it, by class",
                 "per_class": f"FID of the fakes generated for label c against the reals of class c, at least "
                              f"{MIN_PER_CLASS} of each; the mean over the classes measured"}

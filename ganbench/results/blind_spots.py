@@ -17,16 +17,32 @@ from ganbench.ladders import CALIBRATION_FOLDER
 
 
 def stored_calibrations(results_dir: Path | str) -> dict[str, dict[str, Any]]:
-    """Data set name -> its calibration document; unreadable files are passed over (compare still prints)."""
-    found = {}
-    for path in sorted((Path(results_dir) / CALIBRATION_FOLDER).glob("*.json")):
-        try:
-            document = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        if isinstance(document, dict) and isinstance(document.get("metrics"), dict) and "dataset" in document:
+    """Data set name -> its calibration document; unreadable files are passed over (compare still prints).
+
+    A data set calibrated both ways (DATASET.json, and DATASET+labels.json with class-conditional steps)
+    gets one document: the unconditional one, plus the metrics only the conditional steps measure (CAS,
+    intra-FID)."""
+    found: dict[str, dict[str, Any]] = {}
+    documents = [document for path in sorted((Path(results_dir) / CALIBRATION_FOLDER).glob("*.json"))
+                 if (document := read_calibration(path)) is not None]
+    for document in sorted(documents, key=lambda document: bool(document.get("conditional"))):
+        earlier = found.get(document["dataset"])
+        if earlier is None:
             found[document["dataset"]] = document
+        else:
+            extra = {name: figures for name, figures in document["metrics"].items() if name not in earlier["metrics"]}
+            found[document["dataset"]] = {**earlier, "metrics": {**earlier["metrics"], **extra}}
     return found
+
+
+def read_calibration(path: Path) -> dict[str, Any] | None:
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if isinstance(document, dict) and isinstance(document.get("metrics"), dict) and "dataset" in document:
+        return document
+    return None
 
 
 def metric_blind_spots(calibration: dict[str, Any]) -> str:

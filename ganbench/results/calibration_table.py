@@ -47,7 +47,10 @@ def notes(document: dict[str, Any]) -> list[str]:
     return [
         f"Calibration of {document['dataset']}{resolution_text(document)}: every ladder step and the clean "
         f"foot (clean@0, real samples a generator never trained on) evaluated at {document['seeds']} seed(s) "
-        f"with the runs' protocol ({', '.join(document['evaluators'])}).",
+        f"with the runs' protocol ({', '.join(document['evaluators'])})"
+        + (", each step as a class-conditional generator (DEFECT@LEVEL+labels: asked for class y, a sample of "
+           "y with the defect, or of another class where the defect leaves none of y)." if document.get("conditional")
+           else "."),
         "sees ≥ L: the smallest step the metric separates from clean in its worse direction (Welch's t-test over "
         f"seeds, p < {document['alpha']} after {document['family']}; two groups without variance that differ "
         "count as separated). rewards: no step worse, and the metric gets better with the defect. blind: no "
