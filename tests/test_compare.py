@@ -349,3 +349,60 @@ def test_a_metric_without_a_declared_direction_is_shown_but_never_ranked_or_star
     assert "| g_loss_mean |" in render(comparison, "markdown")
     with pytest.raises(ConfigError, match="'g_loss_mean' declares no better direction"):
         comparison_of(tmp_path, sort="g_loss_mean")
+
+
+# Several tables from one command (--by) and their family (--family, --study) -------------------------------
+
+@pytest.fixture
+def two_sizes(tmp_path) -> Path:
+    """The same two architectures at two widths: a study that reads one table per width."""
+    for width, shift in ((8, 0.0), (16, 5.0)):
+        for seed, fid in enumerate([1.0, 2.0, 3.0]):
+            write_run(tmp_path, "mlp", seed, {"fid": fid + shift}, arch_options={"width": width})
+        for seed, fid in enumerate([6.0, 7.5, 8.0]):
+            write_run(tmp_path, "wide", seed, {"fid": fid + shift}, arch_options={"width": width})
+    return tmp_path
+
+
+def tables_of(results: Path, **options):
+    from ganbench.results.split import compare_tables
+    settings = {"metrics": ["fid"], "where": [], "sort": None, "baseline": "arch=mlp", "correction": "holm",
+                "power": [], "by": ["arch.width"], "family": "table", **options}
+    return compare_tables(results, **settings)[0]
+
+
+def test_by_prints_one_table_per_value_each_as_its_where_would(two_sizes):
+    tables = tables_of(two_sizes)
+    assert [heading for heading, _ in tables] == ["arch.width=8", "arch.width=16"]
+    for heading, table in tables:
+        alone = comparison_of(two_sizes, metrics=["fid"], where=[heading], baseline="arch=mlp")
+        assert group_of(table, "wide").metrics["fid"].p_adjusted == group_of(alone, "wide").metrics["fid"].p_adjusted
+        assert len(table.groups) == 2
+
+
+def test_family_page_adjusts_every_table_of_the_command_as_one_family(two_sizes):
+    alone = [group_of(table, "wide").metrics["fid"] for _, table in tables_of(two_sizes)]
+    together = [group_of(table, "wide").metrics["fid"] for _, table in tables_of(two_sizes, family="page")]
+    raw = sorted(summary.p_value for summary in alone)
+    assert sorted(summary.p_adjusted for summary in together) == pytest.approx([2 * raw[0], max(2 * raw[0], raw[1])])
+    assert all(summary.p_adjusted == summary.p_value for summary in alone)  # one test per table: nothing to adjust
+
+
+def test_the_command_takes_the_family_from_a_studys_suite(two_sizes, cli, tmp_path):
+    suite = tmp_path / "study.toml"
+    suite.write_text('[study]\nfamily = "page"\n\n[sweep]\narch = "mlp"\n')
+    code, out, err = cli("compare", str(two_sizes), "--by", "arch.width", "--baseline", "arch=mlp", "--metric", "fid",
+                         "--study", str(suite), "--format", "markdown")
+    assert code == 0, err
+    assert out.count("### arch.width=") == 2
+    assert out.count("over the family of 2 tests of this command, across its 2 tables") == 2
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--by", "nope"], "--by 'nope' is not a setting of these runs"),
+    (["--by", "arch.width", "--format", "html"], "an HTML report holds one table"),
+    (["--study", "absent.toml"], "--study absent.toml: no such suite file"),
+])
+def test_by_and_study_mistakes_are_one_sentence(two_sizes, cli, args, message):
+    code, out, err = cli("compare", str(two_sizes), *args)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1

@@ -9,6 +9,7 @@ import click
 
 
 def register(cli: click.Group) -> None:
+    from ganbench.results.family import FAMILY_SCOPES
     from ganbench.results.render import FORMATS
     from ganbench.results.significance import CORRECTIONS
 
@@ -28,28 +29,63 @@ def register(cli: click.Group) -> None:
     @click.option("--power", multiple=True, metavar="METRIC=EFFECT",
                   help="Seeds a configuration needs to find this difference of means (80% power at the table's "
                        "corrected alpha), from the baseline's spread; repeatable; EFFECT alone: the ranked metric.")
+    @click.option("--by", multiple=True, metavar="KEY",
+                  help="One table per value of KEY (dataset, resolution, any --where key), repeatable.")
+    @click.option("--family", type=click.Choice(FAMILY_SCOPES), default=None,
+                  help="table: adjust each table alone (the default); page: all tables of this command as one family.")
+    @click.option("--study", "study_suite", type=click.Path(dir_okay=False), default=None, metavar="SUITE",
+                  help="Take --family and the defects the study asks about from this suite's [study] table.")
     @click.option("--format", "output_format", type=click.Choice(FORMATS), default="terminal", show_default=True)
     @click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write to this file.")
     def compare(results_dir: str | None, metrics: tuple[str, ...], where: tuple[str, ...], sort: str | None,
-                baseline: str | None, correction: str, power: tuple[str, ...], output_format: str,
-                output: str | None) -> None:
+                baseline: str | None, correction: str, power: tuple[str, ...], by: tuple[str, ...],
+                family: str | None, study_suite: str | None, output_format: str, output: str | None) -> None:
         """Group runs by configuration and compare them over seeds. RESULTS_DIR defaults to runs."""
         from ganbench.atomic import write_text
-        from ganbench.results.compare import compare_results
-        from ganbench.results.formats import print_terminal
-        from ganbench.results.render import render
+        from ganbench.errors import ConfigError
+        from ganbench.results.split import compare_tables
+        from ganbench.sweep.expand import Study, study_of_suite
 
         folder = Path(results_dir or os.environ.get("GANBENCH_RESULTS", "runs"))
+        if study_suite and not Path(study_suite).is_file():
+            raise ConfigError(f"--study {study_suite}: no such suite file.")
+        study = study_of_suite(study_suite) if study_suite else Study()
+        if by and output_format == "html":
+            raise ConfigError("--by with --format html: an HTML report holds one table; use --format markdown, "
+                              "or --where for one table.")
         if folder.is_dir():
             from ganbench.results.migrate import migrate_and_tell
             migrate_and_tell(folder, lambda sentence: click.echo(sentence, err=True))
-        comparison, rebuilt = compare_results(folder, metrics, where, sort, baseline, correction, power)
+        tables, rebuilt = compare_tables(folder, metrics, where, sort, baseline, correction, power, by,
+                                         family or study.family, study.asks_about)
         for path, reason in (rebuilt.skipped if rebuilt else []):
             click.echo(f"Warning: skipped {path.name}: {reason}", err=True)
         if output:
-            write_text(Path(output), render(comparison, output_format))
+            write_text(Path(output), "\n".join(rendered(heading, table, output_format) for heading, table in tables))
             click.echo(f"wrote {output}")
         elif output_format == "terminal":
-            print_terminal(comparison)
+            show_terminal(tables)
         else:
-            click.echo(render(comparison, output_format), nl=False)
+            click.echo("\n".join(rendered(heading, table, output_format) for heading, table in tables), nl=False)
+
+
+def rendered(heading: str, comparison, output_format: str) -> str:
+    """One table as text, under its --by heading when it has one."""
+    from ganbench.results.render import render
+    text = render(comparison, output_format)
+    if not heading:
+        return text
+    marks = {"markdown": f"### {heading}\n\n", "csv": f"# {heading}\n", "latex": f"% {heading}\n",
+             "terminal": f"== {heading} ==\n"}
+    return marks[output_format] + text
+
+
+def show_terminal(tables: list) -> None:
+    from rich.console import Console
+
+    from ganbench.results.formats import print_terminal
+    console = Console()
+    for heading, comparison in tables:
+        if heading:
+            console.rule(heading)
+        print_terminal(comparison, console)

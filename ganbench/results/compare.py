@@ -81,6 +81,16 @@ def compare_results(results_dir: Path | str, metrics: Sequence[str] = (), where:
     if baseline:
         parse_conditions([baseline], "--baseline")
     results_dir = Path(results_dir)
+    runs, rebuilt = indexed_runs(results_dir)
+    comparison = compare(runs, metrics, where, sort, baseline, correction, power)
+    from ganbench.results.blind_spots import blind_spot_notes, ladder_rows_note
+    comparison.calibration_notes = ladder_rows_note([group.control for group in comparison.groups]) + \
+        blind_spot_notes([group.label["dataset"] for group in comparison.groups], comparison.metrics, results_dir)
+    return comparison, rebuilt
+
+
+def indexed_runs(results_dir: Path) -> tuple[list[IndexedRun], RebuildReport | None]:
+    """The finished runs of a results directory, read through its index (rebuilt first when stale)."""
     if not results_dir.is_dir():
         raise ConfigError(f"results directory {results_dir} does not exist; run a sweep first or name the directory.")
     rebuilt = ensure_index(results_dir)
@@ -90,11 +100,7 @@ def compare_results(results_dir: Path | str, metrics: Sequence[str] = (), where:
         if unreadable:  # the runs are there but cannot be read: name the files, not "run a sweep"
             raise ConfigError(f"{results_dir} holds no readable finished run: {'; '.join(unreadable)}.")
         raise ConfigError(f"{results_dir} holds no finished run; run a sweep first.")
-    comparison = compare(runs, metrics, where, sort, baseline, correction, power)
-    from ganbench.results.blind_spots import blind_spot_notes, ladder_rows_note
-    comparison.calibration_notes = ladder_rows_note([group.control for group in comparison.groups]) + \
-        blind_spot_notes([group.label["dataset"] for group in comparison.groups], comparison.metrics, results_dir)
-    return comparison, rebuilt
+    return runs, rebuilt
 
 
 def unreadable_results(results_dir: Path) -> list[str]:

@@ -28,6 +28,7 @@ class StudyFamily:
     name: str  # what the footnote calls it, e.g. "the losses study (benchmarks/suites/losses.toml)"
     tests: int  # p-values in the whole family
     tables: int  # tables that share it
+    reason: str = "the study declares one family"  # why the tables share one family, for the footnote
 
 
 @dataclasses.dataclass
@@ -185,7 +186,7 @@ class Comparison:
         if self.family is None:
             return f"the family of {self.tests} tests"
         return (f"the family of {self.family.tests} tests of {self.family.name}, across its {self.family.tables} "
-                f"tables (the study declares one family); this table's {self.tests}")
+                f"tables ({self.family.reason}); this table's {self.tests}")
 
     def budget_note(self) -> str:
         # controls train nothing, and samples scored with ``eval --samples`` were trained elsewhere

@@ -29,7 +29,8 @@ def tested_cells(comparison: Comparison) -> list[tuple[tuple[str, str, str], Met
             if (summary := group.metrics.get(name)) is not None and summary.p_value is not None]
 
 
-def adjust_over_family(comparisons: Sequence[Comparison], name: str) -> StudyFamily:
+def adjust_over_family(comparisons: Sequence[Comparison], name: str,
+                       reason: str = "the study declares one family") -> StudyFamily:
     """Adjust the p-values of all ``comparisons`` as one family (their shared correction) and re-star them.
 
     A test that two tables both show (the same row, metric and baseline) counts once. Each comparison
@@ -41,7 +42,7 @@ def adjust_over_family(comparisons: Sequence[Comparison], name: str) -> StudyFam
                          f"a family has one.")
     cells = [cell for comparison in comparisons for cell in tested_cells(comparison)]
     p_values = {key: summary.p_value for key, summary in cells}  # one test per key, in table order
-    family = StudyFamily(name, len(p_values), len(comparisons))
+    family = StudyFamily(name, len(p_values), len(comparisons), reason)
     adjusted = dict(zip(p_values, adjust(list(p_values.values()), corrections.pop()))) if p_values else {}
     for key, summary in cells:
         summary.p_adjusted = adjusted[key]
