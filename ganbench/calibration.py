@@ -118,10 +118,13 @@ def calibrate_figures(steps: list[StepFigures], directions: dict[str, str | None
 
 def calibration_document(dataset: str, resolution: int, seeds: int, evaluators: list[str], command: str,
                          steps: list[StepFigures], directions: dict[str, str | None],
-                         protocol: dict[str, Any], labelled: bool = False) -> dict[str, Any]:
+                         protocol: dict[str, Any], labelled: bool = False,
+                         dataset_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """What ``calibrate`` stores (calibration JSON) and every output format reads; ``labelled``: the steps
-    were class-conditional generators (``DEFECT@LEVEL+labels``)."""
-    return {"schema": SCHEMA, "dataset": dataset, "resolution": resolution, "seeds": seeds, "conditional": labelled,
+    were class-conditional generators (``DEFECT@LEVEL+labels``); ``dataset_options``: the data's options
+    (a held-out reference, a subset), which change what the metrics compare against."""
+    return {"schema": SCHEMA, "dataset": dataset, "dataset_options": dict(dataset_options or {}),
+            "resolution": resolution, "seeds": seeds, "conditional": labelled,
             "evaluators": evaluators, "command": command, "alpha": ALPHA,
             "family": "Holm over each metric's tests: every step of every ladder against clean",
             "ladders": {name: {"level_means": DEFECTS[name].level_means,

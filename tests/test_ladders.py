@@ -246,3 +246,13 @@ def test_a_conditional_calibration_adds_its_own_metrics_to_the_data_sets_blind_s
     assert merged["metrics"]["cas_accuracy"]["blind_to"] == ["pixel-noise"]  # only the conditional steps have it
     note, = blind_spot_notes(["digits"], ["domain_fid", "cas_accuracy"], tmp_path)
     assert "domain_fid: blind to memorized-share" in note and "cas_accuracy: blind to pixel-noise" in note
+
+
+def test_a_calibration_names_the_data_options_it_was_made_with():
+    from ganbench.calibration import calibration_document
+    from ganbench.results.calibration_table import notes
+    clean = StepFigures("clean", 0.0, 0, {"domain_fid": [1.0, 1.1]})
+    document = calibration_document("digits", 32, 2, ["domain-fid"], "", [clean], {"domain_fid": "lower"},
+                                    {"data_kind": "image"}, dataset_options={"subset": 0.8, "reference": "held-out"})
+    assert document["dataset_options"] == {"subset": 0.8, "reference": "held-out"}
+    assert notes(document)[0].startswith("Calibration of digits (reference=held-out, subset=0.8) at 32 px:")

@@ -84,7 +84,7 @@ def calibrate(base: RunConfig, seeds: int, defects: list[str] | None = None, com
     figures, directions, protocol = run_ladders(base, seeds, defects, on_step, labelled)
     evaluators = sorted(name for name in protocol if not name.startswith("raw_") and name != "data_kind")
     document = calibration_document(base.dataset.name, base.resolution, seeds, evaluators, command, figures,
-                                    directions, protocol, labelled)
+                                    directions, protocol, labelled, base.dataset.options)
     write_json(Path(base.results_dir) / calibration_file_name(base.dataset.name, labelled), document)
     return document
 

@@ -45,8 +45,9 @@ def notes(document: dict[str, Any]) -> list[str]:
     levels = "; ".join(f"{name}: {info['level_means']}, steps {', '.join(f'{v:g}' for v in info['levels'])}"
                        for name, info in document["ladders"].items())
     return [
-        f"Calibration of {document['dataset']}{resolution_text(document)}: every ladder step and the clean "
-        f"foot (clean@0, real samples a generator never trained on) evaluated at {document['seeds']} seed(s) "
+        f"Calibration of {document['dataset']}{options_text(document)}{resolution_text(document)}: every "
+        f"ladder step and the clean foot (clean@0, real samples a generator never trained on) evaluated at "
+        f"{document['seeds']} seed(s) "
         f"with the runs' protocol ({', '.join(document['evaluators'])})"
         + (", each step as a class-conditional generator (DEFECT@LEVEL+labels: asked for class y, a sample of "
            "y with the defect, or of another class where the defect leaves none of y)." if document.get("conditional")
@@ -59,6 +60,12 @@ def notes(document: dict[str, Any]) -> list[str]:
         f"Ladders — {levels}.",
         f"Command: {document['command']}" if document.get("command") else "",
     ]
+
+
+def options_text(document: dict[str, Any]) -> str:
+    """The data set's options, where it has any: `` (subset=0.8, reference=held-out)``."""
+    options = document.get("dataset_options") or {}
+    return f" ({', '.join(f'{key}={value}' for key, value in sorted(options.items()))})" if options else ""
 
 
 def resolution_text(document: dict[str, Any]) -> str:
