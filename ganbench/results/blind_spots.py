@@ -76,11 +76,14 @@ def blind_spot_notes(datasets: list[str], metrics: list[str], results_dir: Path 
 
 def ladder_rows_note(controls: list[str | None]) -> list[str]:
     """What control:DEFECT@LEVEL rows are, when a table shows any."""
-    from ganbench.ladders import is_step_name
+    from ganbench.ladders import is_labelled_step, is_step_name
     if not any(is_step_name(name) for name in controls):
         return []
+    labelled = any(is_labelled_step(name) for name in controls)
     return ["Rows marked control:DEFECT@LEVEL are ladder steps (ganbench calibrate): real samples no generator "
-            "trained on with one defect of that size; clean@0 is their undamaged foot (docs/metrics.md)."]
+            "trained on with one defect of that size; clean@0 is their undamaged foot (docs/metrics.md)"
+            + ("; +labels: the step as a class-conditional generator, answering each asked class." if labelled
+               else ".")]
 
 
 def question_flags(asks_about: list[str], datasets: list[str], metrics: list[str],
