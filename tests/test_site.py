@@ -141,3 +141,26 @@ def test_a_browser_opens_the_index_without_errors_and_sees_the_table_and_picture
     assert page.tables == 1 and len(page.images) == 2
     assert all((site / image).is_file() for image in page.images)  # Chromium does not log a missing file: check it
     assert re.search(r"<td[^>]*>\s*<a href=\"configs/", dumped.stdout)
+
+
+def test_a_stored_calibration_gets_a_page_linked_from_the_index(results, tmp_path):
+    import json
+
+    from ganbench.results.site import write_site
+    folder = tmp_path / "results"
+    shutil.copytree(results, folder)
+    (folder / "calibration").mkdir()
+    reading = {"direction": "higher", "blind_to": ["mode-spread"], "rewards": [],
+               "defects": {"mode-spread": {"worse_correlation": None, "smallest_step": None, "verdict": "blind",
+                                           "clean_mean": 8.0, "steps": []}}}
+    (folder / "calibration" / "ring8.json").write_text(json.dumps(
+        {"dataset": "ring8", "resolution": 32, "seeds": 3, "evaluators": ["mode-coverage"], "alpha": 0.05,
+         "family": "Holm over each metric's tests", "protocol": {"data_kind": "vector"},
+         "ladders": {"mode-spread": {"level_means": "spread", "levels": [2.0]}},
+         "metrics": {"modes_covered": reading}}))
+    out = tmp_path / "site"
+    index = write_site(folder, out)
+    assert "calibration/ring8.html" in elements_of(index.read_text()).links
+    calibration = (out / "calibration" / "ring8.html").read_text()
+    assert elements_of(calibration).tables == 1
+    assert "modes_covered" in calibration and "mode-spread" in calibration and "Calibration of ring8" in calibration

@@ -3,7 +3,9 @@
 index.html holds the comparison table exactly as ``ganbench compare`` builds it (the same cells,
 controls marked, the same significance columns and notes) with a thumbnail of each configuration's
 samples; each configuration has a page with the sample grid of every seed side by side and their
-loss curves overlaid; each run has a page with its configuration, protocol and figures. Pictures
+loss curves overlaid; each run has a page with its configuration, protocol and figures. Each metric
+calibration stored in the folder (``ganbench calibrate``) gets a page with its table and notes,
+linked from the index, so that the blind spots the table's footnotes name can be read in full. Pictures
 are PNG files beside the pages (no inline data), and every name that reaches a page is escaped.
 """
 
@@ -43,7 +45,7 @@ def write_site(results_dir: Path | str, out: Path | str, metrics: Sequence[str] 
     for path, reason in (rebuilt.skipped if rebuilt and tell_skipped else []):
         tell_skipped(path, reason)
     out = Path(out)
-    for folder in ("configs", "runs"):  # pages of runs no longer in the folder must not linger
+    for folder in ("configs", "runs", "calibration"):  # pages of runs no longer in the folder must not linger
         shutil.rmtree(out / folder, ignore_errors=True)
         (out / folder).mkdir(parents=True)
     write_text(out / "style.css", SITE_STYLE)
@@ -52,8 +54,36 @@ def write_site(results_dir: Path | str, out: Path | str, metrics: Sequence[str] 
         write_text(out / "configs" / f"{file_name(group.group)}.html", configuration_page(group, out))
         for run in group.runs:
             write_text(out / "runs" / f"{file_name(run.run_id)}.html", run_page(run, group, out))
-    write_text(out / "index.html", index_page(comparison, title))
+    calibrations = calibration_pages(Path(results_dir), out)
+    write_text(out / "index.html", index_page(comparison, title, calibrations))
     return out / "index.html"
+
+
+def calibration_pages(results_dir: Path, out: Path) -> list[tuple[str, str]]:
+    """A page for each calibration stored in the results folder; (the page's path, its title) of each."""
+    from ganbench.ladders import CALIBRATION_FOLDER
+    from ganbench.results.blind_spots import read_calibration
+    from ganbench.results.calibration_table import notes, wide_rows
+    pages = []
+    for path in sorted((results_dir / CALIBRATION_FOLDER).glob("*.json")):
+        document = read_calibration(path)
+        if document is None:  # compare's footnotes pass unreadable files over; so does the site
+            continue
+        title = f"Metric calibration: {document['dataset']}" + (
+            ", class-conditional steps" if document.get("conditional") else "")
+        header, rows = wide_rows(document)
+        body = [plain_table(header, rows)] + [f'<p class="notes">{html.escape(note)}</p>'
+                                               for note in notes(document) if note]
+        target = f"calibration/{file_name(path.stem)}.html"
+        write_text(out / target, page(title, body, depth=1))
+        pages.append((target, title))
+    return pages
+
+
+def plain_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def file_name(text: str) -> str:
@@ -85,9 +115,13 @@ def figure(source: str, caption: str, css_class: str, target: str | None = None)
 
 # The index: the comparison table, its notes, and a thumbnail per configuration.
 
-def index_page(comparison: Comparison, title: str) -> str:
+def index_page(comparison: Comparison, title: str, calibrations: Sequence[tuple[str, str]] = ()) -> str:
     body = [comparison_table(comparison)]
     body += [f'<p class="notes">{html.escape(note)}</p>' for note in comparison.notes()]
+    if calibrations:
+        body += ["<h2>What the metrics see (ganbench calibrate)</h2>", "<ul>"]
+        body += [f'<li><a href="{html.escape(link(target))}">{html.escape(name)}</a></li>' for target, name in calibrations]
+        body += ["</ul>"]
     body += ["<h2>Samples (latest grid of the first seed)</h2>", '<div class="row">']
     for group in comparison.groups:
         thumbnail = f"configs/{file_name(group.group)}/samples-s{group.runs[0].seed}.png"
