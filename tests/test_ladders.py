@@ -256,3 +256,12 @@ def test_a_calibration_names_the_data_options_it_was_made_with():
                                     {"data_kind": "image"}, dataset_options={"subset": 0.8, "reference": "held-out"})
     assert document["dataset_options"] == {"subset": 0.8, "reference": "held-out"}
     assert notes(document)[0].startswith("Calibration of digits (reference=held-out, subset=0.8) at 32 px:")
+
+
+def test_labelled_collapse_answers_a_class_it_lost_with_one_of_its_images():
+    data = digits_ladder_data()
+    asked = torch.arange(500) % 10
+    samples = build_step("collapse@1+labels", data, seed=2)(torch.zeros(500, 1), asked)
+    assert len({image.numpy().tobytes() for image in samples}) == 1  # one image, whatever class was asked
+    three = build_step("collapse@3+labels", data, seed=2)(torch.zeros(500, 1), asked)
+    assert len({image.numpy().tobytes() for image in three}) <= 3
