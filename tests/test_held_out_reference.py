@@ -91,3 +91,18 @@ def test_a_held_out_reference_is_part_of_the_run_identity():
     plain = resolve_config({"dataset": {"name": "digits", "options": {"subset": 0.8}}})
     held = resolve_config({"dataset": {"name": "digits", "options": {"subset": 0.8, "reference": "held-out"}}})
     assert plain.run_id != held.run_id
+
+
+@pytest.mark.parametrize("dataset, options, before", [
+    # Computed on 50d94c9, the commit before these options existed: runs made then keep their ids.
+    ("stacked-digits", {}, "mlp-bce-stacked-digits-none-s0-ab2415dbd4"),
+    ("digits", {}, "mlp-bce-digits-none-s0-e8669f98db"),
+    ("mnist", {"subset": "0.1"}, "mlp-bce-mnist-none-s0-9c4eaaeebe"),
+    ("mnist", {}, "mlp-bce-mnist-none-s0-76ca06328f"),
+])
+def test_the_new_options_at_their_defaults_keep_every_earlier_run_id(dataset, options, before):
+    from ganbench.config import Choice, RunConfig
+    from ganbench.resolve import resolve_config
+    config = resolve_config(RunConfig(arch=Choice("mlp"), dataset=Choice(dataset, options), resolution=16, steps=10,
+                                      device="cpu"))
+    assert config.run_id == before

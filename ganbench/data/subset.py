@@ -16,6 +16,7 @@ from typing import Literal
 import torch
 
 from ganbench.errors import DataError
+from ganbench.options import added_later
 
 REFERENCES = ("all", "held-out")
 
@@ -55,7 +56,9 @@ class HeldOutOptions:
 
     subset: float = 1.0  # share of the images to train on, per class (limited-data studies)
     subset_seed: int = 0  # draws the subset: the same images for every run that names the same share and seed
-    reference: Literal["all", "held-out"] = "all"  # what evaluators compare against: every image, or held-out ones
+    # What evaluators compare against: every image, or held-out ones. Added after runs were made: at its
+    # default it stays out of run ids, so they keep theirs.
+    reference: Literal["all", "held-out"] = added_later("all")
 
     def __post_init__(self) -> None:
         check_subset(self.subset, self.subset_seed)
@@ -72,6 +75,16 @@ class HeldOutOptions:
             raise DataError(f"reference=held-out needs images that {dataset} does not train on: add a training "
                             f"share, e.g. --data-opt subset=0.8 --data-opt reference=held-out.")
         return own_training_split
+
+
+@dataclasses.dataclass(frozen=True)
+class AddedHeldOutOptions(HeldOutOptions):
+    """``HeldOutOptions`` for a data set whose runs were made before it had any of them (digits,
+    stacked-digits, CIFAR-10): at their defaults they all stay out of run ids, so those runs keep theirs."""
+
+    subset: float = added_later(1.0)
+    subset_seed: int = added_later(0)
+    reference: Literal["all", "held-out"] = added_later("all")
 
 
 def own_training_split(is_training: list[bool], counts: list[int]) -> torch.Tensor | None:

@@ -24,7 +24,7 @@ import torch
 from ganbench.contracts.dataset import DataRequest, Dataset
 from ganbench.data.resize import check_resolution, to_training_images
 from ganbench.data.source import TensorSource
-from ganbench.data.subset import HeldOutOptions, own_training_split
+from ganbench.data.subset import AddedHeldOutOptions, own_training_split
 from ganbench.data.spec import DataSpec
 from ganbench.errors import DataError
 
@@ -39,7 +39,7 @@ SIDE = 32
 
 
 @dataclasses.dataclass(frozen=True)
-class CifarOptions(HeldOutOptions):
+class CifarOptions(AddedHeldOutOptions):
     split: Literal["all", "train", "test"] = "all"  # all = every split whose files are present
 
 

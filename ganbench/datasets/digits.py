@@ -18,7 +18,7 @@ from ganbench.contracts.dataset import DataRequest, Dataset
 from ganbench.data.resize import check_resolution, to_training_images
 from ganbench.data.source import TensorSource
 from ganbench.data.spec import DataSpec
-from ganbench.data.subset import HeldOutOptions
+from ganbench.data.subset import AddedHeldOutOptions
 
 DIGIT_PEAK = 16  # load_digits counts ink in 4x4 blocks of a 32x32 bitmap: values 0..16
 
@@ -39,7 +39,7 @@ class Digits(Dataset):
     description = "The 1,797 8x8 handwritten digits bundled with scikit-learn, 10 classes (embedded)."
     embedded = True
     kind = "image"
-    Options = HeldOutOptions  # subset=0.8 reference=held-out: evaluate against 20% never trained on
+    Options = AddedHeldOutOptions  # subset=0.8 reference=held-out: evaluate against 20% never trained on
 
     def spec(self, request: DataRequest) -> DataSpec:
         check_resolution(request.resolution, self.name)
@@ -53,7 +53,7 @@ class Digits(Dataset):
 
 
 @dataclasses.dataclass(frozen=True)
-class StackedOptions(HeldOutOptions):
+class StackedOptions(AddedHeldOutOptions):
     size: int = 10_000  # stacked images drawn once; about 10 per mode
     data_seed: int = 0  # fixes which digits are stacked; the run seed only orders the batches
 
