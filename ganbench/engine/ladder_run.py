@@ -84,9 +84,17 @@ def calibrate(base: RunConfig, seeds: int, defects: list[str] | None = None, com
     figures, directions, protocol = run_ladders(base, seeds, defects, on_step, labelled)
     evaluators = sorted(name for name in protocol if not name.startswith("raw_") and name != "data_kind")
     document = calibration_document(base.dataset.name, base.resolution, seeds, evaluators, command, figures,
-                                    directions, protocol, labelled, base.dataset.options)
+                                    directions, protocol, labelled, options_set(base))
     write_json(Path(base.results_dir) / calibration_file_name(base.dataset.name, labelled), document)
     return document
+
+
+def options_set(base: RunConfig) -> dict[str, Any]:
+    """The data set's options that differ from its defaults: what the calibration's notes name."""
+    from ganbench.options import options_as_dict
+    from ganbench.plugin_host import plugins
+    defaults = options_as_dict(plugins.registry().create("dataset", base.dataset.name, {}).options)
+    return {key: value for key, value in base.dataset.options.items() if defaults.get(key, object()) != value}
 
 
 def calibration_file_name(dataset: str, labelled: bool = False) -> str:
