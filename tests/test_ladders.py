@@ -265,3 +265,11 @@ def test_labelled_collapse_answers_a_class_it_lost_with_one_of_its_images():
     assert len({image.numpy().tobytes() for image in samples}) == 1  # one image, whatever class was asked
     three = build_step("collapse@3+labels", data, seed=2)(torch.zeros(500, 1), asked)
     assert len({image.numpy().tobytes() for image in three}) <= 3
+
+
+def test_a_calibration_names_only_the_data_options_set_away_from_their_defaults():
+    from ganbench.engine.ladder_run import options_set
+    from ganbench.resolve import resolve_config
+    assert options_set(resolve_config({"dataset": {"name": "digits", "options": {}}})) == {}
+    held_out = resolve_config({"dataset": {"name": "digits", "options": {"subset": 0.8, "reference": "held-out"}}})
+    assert options_set(held_out) == {"subset": 0.8, "reference": "held-out"}
