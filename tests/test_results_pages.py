@@ -36,8 +36,8 @@ def test_the_calibration_page_names_commands_calibrate_accepts():
     import shlex
     from benchmarks.render_results import CALIBRATE_BLOCK
     blocks = CALIBRATE_BLOCK.findall((RESULTS / "metric-calibration.md").read_text())
-    # ring8, grid25, digits, digits conditional, digits held-out, MNIST, stacked-digits twice
-    assert len(blocks) == 8
+    # ring8, grid25, digits, digits conditional, digits held-out, MNIST, MNIST conditional, stacked-digits twice
+    assert len(blocks) == 9
     calibrate = cli.get_command(click.Context(cli), "calibrate")
     for opening, _, _, _ in blocks:
         args = shlex.split(opening.removeprefix("<!-- ganbench calibrate ").removesuffix(" -->\n"))
