@@ -7,6 +7,7 @@ from typing import Iterator
 import torch
 
 from ganbench.data.spec import DataSpec
+from ganbench.data.subset import REFERENCES
 from ganbench.errors import DataError
 
 
@@ -68,8 +69,8 @@ class TensorSource(DataSource):
 
     def __init__(self, spec: DataSpec, x: torch.Tensor, y: torch.Tensor | None, device: torch.device, seed: int,
                  train_index: torch.Tensor | None = None, reference: str = "all"):
-        if reference not in ("all", "held-out"):
-            raise ValueError(f"reference must be 'all' or 'held-out', got {reference!r}")
+        if reference not in REFERENCES:
+            raise ValueError(f"reference must be one of {', '.join(REFERENCES)}, got {reference!r}")
         if reference == "held-out" and train_index is None:
             raise ValueError("a held-out reference needs a train_index: the samples training draws")
         self.spec = spec

@@ -6,6 +6,10 @@ against all the available images, whatever subset the GAN saw. ganbench follows 
 with a ``subset`` below 1 trains on that share, drawn once per class with ``subset_seed`` so
 that every run of a study (every seed, every stabilizer) sees the same images and the classes
 keep their proportions, while the evaluators compare against the whole data set.
+
+A data set that is given a held-out part (a subset's complement, or its own test split) can also
+be evaluated against that part only (``reference = "held-out"``, ``HeldOutOptions``): then FID and
+its kin compare a generator with images it never saw, and can tell copying from generalising.
 """
 
 from __future__ import annotations
