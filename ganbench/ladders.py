@@ -19,7 +19,9 @@ of a training subset (``--data-opt subset=0.8`` on MNIST). A data set that train
 (digits, stacked digits) is split for the ladders: a fixed share of each class, ``HELD_OUT_SHARE``,
 drawn with seed 0, is held out; the ladders' "training set" is the rest. The memorized-share ladder
 copies from that training set, so a metric that compares against it (``data-copying``) can see
-copying, while FID-like metrics still compare against every real image, as for runs.
+copying, while FID-like metrics still compare against every real image, as for runs. With a held-out
+reference (``reference=held-out``) the held-out images are halved: one half is what the metrics
+compare against, the other the clean foot (``split_off_reference``).
 
 Images (values in [-1, 1]):
 
@@ -86,6 +88,10 @@ class LadderData:
     centers: torch.Tensor | None = None
     std: float | None = None
     held_out_is_split: bool = False  # the held-out part was split off for the ladders, not by the data set
+    # With a held-out reference (``reference=held-out``), the half of the held-out images the evaluators
+    # compare against; the other half is ``base``. None: the evaluators read the data set as for runs.
+    reference: torch.Tensor | None = None
+    reference_labels: torch.Tensor | None = None
 
     @property
     def base_modes(self) -> torch.Tensor | None:
@@ -444,10 +450,30 @@ def ladder_data(source, fresh_real: torch.Tensor | None) -> LadderData:
         held_out = split_for_ladders(labels, len(real)).to(real.device)
     training = torch.ones(len(real), dtype=torch.bool, device=real.device)
     training[held_out] = False
-    base_labels = None if labels is None else labels[held_out]
-    return LadderData(source.spec.kind, real[held_out], base_labels, real[training], source.spec.num_classes,
-                      training_labels=None if labels is None else labels[training], centers=centers,
-                      std=getattr(source, "std", None), held_out_is_split=split_here)
+    held_out, reference = split_off_reference(source, held_out, labels)
+    return LadderData(source.spec.kind, real[held_out], None if labels is None else labels[held_out], real[training],
+                      source.spec.num_classes, training_labels=None if labels is None else labels[training],
+                      centers=centers, std=getattr(source, "std", None), held_out_is_split=split_here,
+                      reference=None if reference is None else real[reference],
+                      reference_labels=None if reference is None or labels is None else labels[reference])
+
+
+def split_off_reference(source, held_out: torch.Tensor,
+                        labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(clean foot, reference) indices of the held-out images. Where the evaluators compare against the
+    held-out images (``reference=held-out``), the clean foot must not be those very images, or it reads
+    as a perfect copy of the reference and every other pool (copies of training images, but also new
+    images of the same distribution) looks worse: half of each class (seed 0) is the reference, the
+    other half the clean foot. Elsewhere the clean foot is every held-out image and there is no split."""
+    if getattr(source, "reference", "all") != "held-out":
+        return held_out, None
+    if labels is not None:
+        chosen = stratified_subset(labels[held_out].cpu(), 0.5, SPLIT_SEED).to(held_out.device)
+    else:
+        chosen = torch.randperm(len(held_out), generator=torch.Generator().manual_seed(SPLIT_SEED))[: len(held_out) // 2]
+    in_reference = torch.zeros(len(held_out), dtype=torch.bool, device=held_out.device)
+    in_reference[chosen.to(held_out.device)] = True
+    return held_out[~in_reference], held_out[in_reference]
 
 
 def held_out_index(source) -> torch.Tensor | None:
@@ -470,7 +496,8 @@ def split_for_ladders(labels: torch.Tensor | None, count: int) -> torch.Tensor:
 
 class LadderSource:
     """The data source as the ladders split it: evaluators read every real sample as for runs
-    (``all_data``), and a copying test reads the ladders' training and held-out parts."""
+    (``all_data``), or, with a held-out reference, the half of the held-out images kept as the
+    reference; a copying test reads the ladders' training and held-out parts."""
 
     def __init__(self, source, data: LadderData) -> None:
         self._source, self._data = source, data
@@ -480,7 +507,17 @@ class LadderSource:
         return getattr(self._source, name)
 
     def all_data(self, limit: int | None = None):
-        return self._source.all_data(limit)
+        if self._data.reference is None:
+            return self._source.all_data(limit)
+        stop = len(self._data.reference) if limit is None else min(limit, len(self._data.reference))
+        labels = self._data.reference_labels
+        return self._data.reference[:stop], None if labels is None else labels[:stop]
+
+    def reference_description(self) -> str:
+        if self._data.reference is None:
+            return self._source.reference_description()
+        return (f"the {len(self._data.reference)} held-out samples the ladders keep as the reference "
+                f"(the other {len(self._data.base)} are the clean foot; reference=held-out)")
 
     def training_data(self):
         return self._data.training, self._data.training_labels

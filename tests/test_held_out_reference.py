@@ -74,16 +74,38 @@ def test_a_held_out_reference_with_nothing_held_out_is_one_sentence(tmp_path):
         load("digits", subset=0.8, reference="test")
 
 
-def test_the_domain_classifier_is_fitted_on_the_whole_data_whichever_the_reference():
+def test_the_domain_classifier_is_fitted_on_the_whole_data_whichever_the_reference(monkeypatch):
     from ganbench.contracts.evaluator import EvalContext
+    from ganbench.evaluate import domain_fidelity
 
     def context(source):
-        return EvalContext(spec=None, dataset="digits", source=source, device=CPU, num_samples=10, seed=0,
+        return EvalContext(spec=source.spec, dataset="digits", source=source, device=CPU, num_samples=10, seed=0,
                            run_dir=None, sample_fn=lambda n, seed: (None, None))
 
+    fitted_on = []
+    monkeypatch.setattr(domain_fidelity, "load_or_train", lambda images, labels, classes: fitted_on.append(images))
     held_out, everything = load("digits", subset=0.8, reference="held-out"), load("digits", subset=0.8)
-    assert torch.equal(context(held_out).instrument_real_uint8()[0], context(everything).real_uint8()[0])
+    for source in (held_out, everything):
+        ctx = context(source)
+        domain_fidelity.classifier_for(ctx)  # the feature space of density-coverage and intra-FID
+        evaluator = domain_fidelity.DomainFidelity()
+        evaluator.classifier(ctx, *evaluator.instrument_images(ctx))  # domain-fid's own
+    assert len(fitted_on) == 4 and all(torch.equal(images, fitted_on[0]) for images in fitted_on)
+    assert len(fitted_on[0]) == 1797  # every image, training ones included, on either reference
     assert len(context(held_out).real_uint8()[0]) == len(held_out.all_data()[0]) < 1797
+
+
+def test_under_a_held_out_reference_the_ladders_clean_foot_is_neither_reference_nor_training():
+    from ganbench.engine.control_run import control_config, prepare_control
+    setup = prepare_control(control_config("clean@0", {
+        "dataset": {"name": "digits", "options": {"subset": 0.8, "reference": "held-out"}}, "resolution": 8,
+        "device": "cpu"}))
+    reference, foot, training = (rows(part[0]) for part in (setup.source.all_data(), setup.source.held_out_data(),
+                                                             setup.source.training_data()))
+    assert len(reference) > 100 and len(foot) > 100
+    assert not reference & foot and not foot & training and not reference & training
+    drawn = rows(setup.generator(torch.zeros(500, 4)))
+    assert drawn <= foot  # unseen by training, and not the images the metrics compare against
 
 
 def test_a_held_out_reference_is_part_of_the_run_identity():
